@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Installs, from Debian's packages, everything the build and the tests use.
+# Idempotent: packages already present are left alone. Run as root.
+set -euo pipefail
+
+packages=(
+    # the loader, its tests, fuzzing and benchmarks
+    build-essential cmake ninja-build pkg-config
+    libgtest-dev libgmock-dev libbenchmark-dev
+    clang libclang-rt-dev llvm
+    ccache strace rsync
+    # obtaining Debian's source package of erlang
+    dpkg-dev devscripts
+    # building Erlang/OTP
+    autoconf m4 libncurses-dev libssl-dev zlib1g-dev libjs-jquery libjs-jquery-tablesorter
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update
+    apt-get install -y --no-install-recommends "${missing[@]}"
+fi

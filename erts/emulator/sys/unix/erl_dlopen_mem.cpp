@@ -1,0 +1,953 @@
+/*
+ * %CopyrightBegin%
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ *
+ * %CopyrightEnd%
+ */
+
+/*
+ * See erl_dlopen_mem.h. Only system headers are used, so this file builds
+ * and is tested outside of erts. It must not need libstdc++: no exceptions,
+ * no RTTI, no operator new, no thread-safe statics.
+ */
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include "erl_dlopen_mem.h"
+
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MFD_CLOEXEC
+#define MFD_CLOEXEC 0x0001U
+#endif
+#ifndef MFD_ALLOW_SEALING
+#define MFD_ALLOW_SEALING 0x0002U
+#endif
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
+#ifndef F_ADD_SEALS
+#define F_ADD_SEALS (1024 + 9)
+#define F_SEAL_SEAL 0x0001
+#define F_SEAL_SHRINK 0x0002
+#define F_SEAL_GROW 0x0004
+#define F_SEAL_WRITE 0x0008
+#endif
+#ifndef DF_1_PIE
+#define DF_1_PIE 0x08000000
+#endif
+#ifndef DT_RELRSZ
+#define DT_RELRSZ 35
+#define DT_RELR 36
+#define DT_RELRENT 37
+#endif
+
+/* The ELF header of the object this code is linked into: it tells the class,
+ * byte order and machine of this process, whatever the architecture. */
+extern "C" const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
+
+namespace {
+
+/* ------------------------------------------------------------------------
+ * Messages
+ */
+
+class ErrorBuffer {
+public:
+    ErrorBuffer(char *buf, size_t size) noexcept : buf_(buf), size_(size) {
+        if (buf_ && size_)
+            buf_[0] = '\0';
+    }
+
+    /* Replaces the message. */
+    void set(const char *fmt, ...) noexcept __attribute__((format(printf, 2, 3))) {
+        va_list ap;
+        va_start(ap, fmt);
+        write_at(0, fmt, ap);
+        va_end(ap);
+    }
+
+    /* Appends to the message. */
+    void append(const char *fmt, ...) noexcept __attribute__((format(printf, 2, 3))) {
+        va_list ap;
+        va_start(ap, fmt);
+        write_at(length(), fmt, ap);
+        va_end(ap);
+    }
+
+    const char *text() const noexcept { return buf_ && size_ ? buf_ : ""; }
+
+private:
+    size_t length() const noexcept { return buf_ && size_ ? strlen(buf_) : 0; }
+
+    void write_at(size_t at, const char *fmt, va_list ap) noexcept {
+        if (!buf_ || at + 1 >= size_)
+            return;
+        vsnprintf(buf_ + at, size_ - at, fmt, ap);
+    }
+
+    char *buf_;
+    size_t size_;
+};
+
+/* ------------------------------------------------------------------------
+ * Validation
+ *
+ * Stages, in order: the ELF header, the program header table, the PT_LOAD
+ * segments, the other segments the dynamic linker reads through its
+ * mapping, and the dynamic section with the tables it points at. Every
+ * structure is copied into a local before it is read (the image may be
+ * unaligned), and every range check is written so that it cannot overflow.
+ */
+
+typedef ElfW(Ehdr) Ehdr;
+typedef ElfW(Phdr) Phdr;
+typedef ElfW(Dyn) Dyn;
+typedef ElfW(Sym) Sym;
+typedef ElfW(Addr) Addr;
+
+/* Real shared objects have about a dozen; bionic caps the table at 64 KiB. */
+const unsigned kMaxProgramHeaders = 65536 / sizeof(Phdr);
+const unsigned kNativeClass = sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32;
+const unsigned kNativeData =
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB : ELFDATA2MSB;
+
+/* [offset, offset + length) lies within [0, size). */
+bool range_within(uint64_t offset, uint64_t length, uint64_t size) noexcept {
+    return offset <= size && length <= size - offset;
+}
+
+const char *class_name(unsigned c) noexcept {
+    switch (c) {
+    case ELFCLASS32: return "ELFCLASS32";
+    case ELFCLASS64: return "ELFCLASS64";
+    default: return "ELFCLASSNONE";
+    }
+}
+
+const char *data_name(unsigned d) noexcept {
+    switch (d) {
+    case ELFDATA2LSB: return "little-endian";
+    case ELFDATA2MSB: return "big-endian";
+    default: return "unknown byte order";
+    }
+}
+
+const char *machine_name(unsigned m) noexcept {
+    switch (m) {
+    case EM_386: return "EM_386";
+    case EM_ARM: return "EM_ARM";
+    case EM_X86_64: return "EM_X86_64";
+    case EM_AARCH64: return "EM_AARCH64";
+    case EM_PPC: return "EM_PPC";
+    case EM_PPC64: return "EM_PPC64";
+    case EM_S390: return "EM_S390";
+    case EM_RISCV: return "EM_RISCV";
+    case EM_MIPS: return "EM_MIPS";
+    case EM_SPARCV9: return "EM_SPARCV9";
+    case EM_LOONGARCH: return "EM_LOONGARCH";
+    default: return "EM_?";
+    }
+}
+
+const char *segment_type_name(ElfW(Word) t) noexcept {
+    switch (t) {
+    case PT_LOAD: return "PT_LOAD";
+    case PT_DYNAMIC: return "PT_DYNAMIC";
+    case PT_NOTE: return "PT_NOTE";
+    case PT_PHDR: return "PT_PHDR";
+    case PT_TLS: return "PT_TLS";
+    case PT_GNU_PROPERTY: return "PT_GNU_PROPERTY";
+    default: return "segment";
+    }
+}
+
+class ElfValidator {
+public:
+    ElfValidator(const unsigned char *image, size_t size, ErrorBuffer &err) noexcept
+        : image_(image), size_(size), err_(err) {}
+
+    bool validate() noexcept {
+        return check_elf_header()
+            && check_program_header_table()
+            && check_load_segments()
+            && check_segments_in_loaded_memory()
+            && check_dynamic_section();
+    }
+
+private:
+    /* Stage 1: the ELF header. */
+    bool check_elf_header() noexcept {
+        if (size_ < sizeof(Ehdr))
+            return fail("ELF header: image too small (%zu bytes, an ELF header "
+                        "needs %zu)", size_, sizeof(Ehdr));
+        memcpy(&ehdr_, image_, sizeof(Ehdr));
+        const unsigned char *id = ehdr_.e_ident;
+        if (memcmp(id, ELFMAG, SELFMAG) != 0)
+            return fail("ELF header: bad magic, not an ELF image");
+        if (id[EI_CLASS] != kNativeClass)
+            return fail("ELF header: wrong ELF class %s, this host needs %s",
+                        class_name(id[EI_CLASS]), class_name(kNativeClass));
+        if (id[EI_DATA] != kNativeData)
+            return fail("ELF header: wrong byte order (%s), this host is %s",
+                        data_name(id[EI_DATA]), data_name(kNativeData));
+        if (id[EI_VERSION] != EV_CURRENT || ehdr_.e_version != EV_CURRENT)
+            return fail("ELF header: unsupported ELF version %u",
+                        (unsigned)(id[EI_VERSION] != EV_CURRENT
+                                   ? id[EI_VERSION] : ehdr_.e_version));
+        if (id[EI_OSABI] != ELFOSABI_SYSV && id[EI_OSABI] != ELFOSABI_GNU)
+            return fail("ELF header: unsupported OS ABI %u", (unsigned)id[EI_OSABI]);
+        if (ehdr_.e_machine != __ehdr_start.e_machine)
+            return fail("ELF header: wrong machine %s (%u), this host is %s (%u)",
+                        machine_name(ehdr_.e_machine), (unsigned)ehdr_.e_machine,
+                        machine_name(__ehdr_start.e_machine),
+                        (unsigned)__ehdr_start.e_machine);
+        if (ehdr_.e_type == ET_EXEC)
+            return fail("ELF header: an executable (ET_EXEC), not a shared object");
+        if (ehdr_.e_type != ET_DYN)
+            return fail("ELF header: not a shared object (e_type %u)",
+                        (unsigned)ehdr_.e_type);
+        if (ehdr_.e_ehsize != sizeof(Ehdr))
+            return fail("ELF header: e_ehsize is %u, expected %zu",
+                        (unsigned)ehdr_.e_ehsize, sizeof(Ehdr));
+        return true;
+    }
+
+    /* Stage 2: the program header table. */
+    bool check_program_header_table() noexcept {
+        if (ehdr_.e_phentsize != sizeof(Phdr))
+            return fail("program headers: e_phentsize is %u, expected %zu",
+                        (unsigned)ehdr_.e_phentsize, sizeof(Phdr));
+        if (ehdr_.e_phnum == 0)
+            return fail("program headers: none (e_phnum is 0)");
+        if (ehdr_.e_phnum > kMaxProgramHeaders)
+            return fail("program headers: too many (%u, at most %u)",
+                        (unsigned)ehdr_.e_phnum, kMaxProgramHeaders);
+        if (!range_within(ehdr_.e_phoff, (uint64_t)ehdr_.e_phnum * sizeof(Phdr), size_))
+            return fail("program headers: table at offset %llu (%u entries) "
+                        "extends past the end of the image (%zu bytes)",
+                        (unsigned long long)ehdr_.e_phoff,
+                        (unsigned)ehdr_.e_phnum, size_);
+        return true;
+    }
+
+    /* Stage 3: the PT_LOAD segments, which the dynamic linker maps from the
+     * file. A file range past the end of the image is what makes a truncated
+     * image raise SIGBUS inside dlopen. */
+    bool check_load_segments() noexcept {
+        unsigned loads = 0;
+        Addr previous_end = 0;
+        for (unsigned i = 0; i < ehdr_.e_phnum; i++) {
+            Phdr ph = phdr(i);
+            if (ph.p_type != PT_LOAD)
+                continue;
+            if (!range_within(ph.p_offset, ph.p_filesz, size_))
+                return fail("PT_LOAD segment %u: file range [%llu, +%llu) extends "
+                            "past the end of the image (%zu bytes), is it truncated?",
+                            i, (unsigned long long)ph.p_offset,
+                            (unsigned long long)ph.p_filesz, size_);
+            if (ph.p_filesz > ph.p_memsz)
+                return fail("PT_LOAD segment %u: p_filesz (%llu) is larger than "
+                            "p_memsz (%llu)", i, (unsigned long long)ph.p_filesz,
+                            (unsigned long long)ph.p_memsz);
+            if (ph.p_vaddr + ph.p_memsz < ph.p_vaddr)
+                return fail("PT_LOAD segment %u: address range overflows", i);
+            if (ph.p_align > 1 && (ph.p_align & (ph.p_align - 1)) != 0)
+                return fail("PT_LOAD segment %u: p_align (%llu) is not a power of two",
+                            i, (unsigned long long)ph.p_align);
+            if (ph.p_align > 1 && ((ph.p_vaddr - ph.p_offset) & (ph.p_align - 1)) != 0)
+                return fail("PT_LOAD segment %u: p_vaddr and p_offset disagree "
+                            "modulo p_align", i);
+            if (loads > 0 && ph.p_vaddr < previous_end)
+                return fail("PT_LOAD segment %u: not in ascending address order "
+                            "or overlaps the previous one", i);
+            previous_end = ph.p_vaddr + ph.p_memsz;
+            loads++;
+        }
+        if (loads == 0)
+            return fail("PT_LOAD segments: none, nothing to map");
+        return true;
+    }
+
+    /* Stage 4: segments that the dynamic linker reads through the mapping of
+     * the PT_LOAD segments must lie inside the file-backed part of one. */
+    bool check_segments_in_loaded_memory() noexcept {
+        unsigned dynamics = 0;
+        for (unsigned i = 0; i < ehdr_.e_phnum; i++) {
+            Phdr ph = phdr(i);
+            switch (ph.p_type) {
+            case PT_DYNAMIC:
+                dynamics++;
+                dynamic_ = ph;
+                if (ph.p_filesz < sizeof(Dyn))
+                    return fail("PT_DYNAMIC: too small (%llu bytes)",
+                                (unsigned long long)ph.p_filesz);
+                /* fall through */
+            case PT_NOTE:
+            case PT_PHDR:
+            case PT_GNU_PROPERTY:
+            case PT_TLS:
+                if (ph.p_type == PT_TLS && ph.p_filesz > ph.p_memsz)
+                    return fail("PT_TLS: p_filesz is larger than p_memsz");
+                if (!file_backed(ph.p_vaddr, ph.p_filesz, NULL)
+                    || !range_within(ph.p_offset, ph.p_filesz, size_))
+                    return fail("%s (segment %u): outside the loaded segments",
+                                segment_type_name(ph.p_type), i);
+                break;
+            default:
+                break;
+            }
+        }
+        if (dynamics == 0)
+            return fail("PT_DYNAMIC: none, a shared object needs a dynamic section");
+        if (dynamics > 1)
+            return fail("PT_DYNAMIC: %u of them, expected one", dynamics);
+        return true;
+    }
+
+    /* Stage 5: the dynamic section and the tables the dynamic linker reads
+     * while loading and relocating. */
+    bool check_dynamic_section() noexcept {
+        Addr value[DT_NUM] = {};
+        bool present[DT_NUM] = {};
+        ElfW(Xword) flags_1 = 0;
+        ElfW(Addr) gnu_hash = 0, versym = 0, verneed = 0, verdef = 0;
+        bool has_gnu_hash = false, terminated = false;
+        size_t count = dynamic_.p_filesz / sizeof(Dyn);
+
+        for (size_t i = 0; i < count; i++) {
+            Dyn d;
+            memcpy(&d, image_ + dynamic_.p_offset + i * sizeof(Dyn), sizeof(Dyn));
+            if (d.d_tag == DT_NULL) {
+                terminated = true;
+                break;
+            }
+            if (d.d_tag >= 0 && d.d_tag < DT_NUM) {
+                value[d.d_tag] = d.d_un.d_val;
+                present[d.d_tag] = true;
+            } else if (d.d_tag == DT_FLAGS_1) {
+                flags_1 = d.d_un.d_val;
+            } else if (d.d_tag == DT_GNU_HASH) {
+                gnu_hash = d.d_un.d_ptr;
+                has_gnu_hash = true;
+            } else if (d.d_tag == DT_VERSYM) {
+                versym = d.d_un.d_ptr;
+            } else if (d.d_tag == DT_VERNEED) {
+                verneed = d.d_un.d_ptr;
+            } else if (d.d_tag == DT_VERDEF) {
+                verdef = d.d_un.d_ptr;
+            }
+        }
+        if (!terminated)
+            return fail("dynamic section: no DT_NULL terminator");
+        if (flags_1 & DF_1_PIE)
+            return fail("dynamic section: a position-independent executable "
+                        "(DF_1_PIE), not a shared object");
+
+        if (!present[DT_STRTAB])
+            return fail("dynamic section: no DT_STRTAB");
+        if (!present[DT_STRSZ] || value[DT_STRSZ] == 0)
+            return fail("dynamic section: DT_STRSZ missing or zero");
+        if (!file_backed(value[DT_STRTAB], value[DT_STRSZ], &strtab_offset_))
+            return fail("dynamic section: string table (DT_STRTAB, DT_STRSZ) "
+                        "outside the loaded segments");
+        strtab_size_ = value[DT_STRSZ];
+        if (!present[DT_SYMTAB])
+            return fail("dynamic section: no DT_SYMTAB");
+        if (!file_backed(value[DT_SYMTAB], sizeof(Sym), NULL))
+            return fail("dynamic section: symbol table (DT_SYMTAB) outside the "
+                        "loaded segments");
+        if (present[DT_SYMENT] && value[DT_SYMENT] != sizeof(Sym))
+            return fail("dynamic section: DT_SYMENT is %llu, expected %zu",
+                        (unsigned long long)value[DT_SYMENT], sizeof(Sym));
+
+        /* Strings named by the dynamic section. */
+        for (size_t i = 0; i < count; i++) {
+            Dyn d;
+            memcpy(&d, image_ + dynamic_.p_offset + i * sizeof(Dyn), sizeof(Dyn));
+            if (d.d_tag == DT_NULL)
+                break;
+            if ((d.d_tag == DT_NEEDED || d.d_tag == DT_SONAME || d.d_tag == DT_RPATH
+                 || d.d_tag == DT_RUNPATH) && !check_string(d.d_un.d_val))
+                return fail("dynamic section: %s string at offset %llu is outside "
+                            "the string table or not terminated",
+                            dynamic_tag_name(d.d_tag),
+                            (unsigned long long)d.d_un.d_val);
+        }
+
+        if (present[DT_HASH] && !check_sysv_hash(value[DT_HASH]))
+            return false;
+        if (has_gnu_hash && !check_gnu_hash(gnu_hash))
+            return false;
+
+        if (!check_table(present, value, DT_RELA, DT_RELASZ, "relocations (DT_RELA)")
+            || !check_table(present, value, DT_REL, DT_RELSZ, "relocations (DT_REL)")
+            || !check_table(present, value, DT_JMPREL, DT_PLTRELSZ,
+                            "PLT relocations (DT_JMPREL)")
+            || !check_table(present, value, DT_INIT_ARRAY, DT_INIT_ARRAYSZ,
+                            "DT_INIT_ARRAY")
+            || !check_table(present, value, DT_FINI_ARRAY, DT_FINI_ARRAYSZ,
+                            "DT_FINI_ARRAY")
+            || !check_table(present, value, DT_PREINIT_ARRAY, DT_PREINIT_ARRAYSZ,
+                            "DT_PREINIT_ARRAY")
+            || !check_table(present, value, DT_RELR, DT_RELRSZ, "relocations (DT_RELR)"))
+            return false;
+        if (present[DT_RELAENT] && value[DT_RELAENT] != sizeof(ElfW(Rela)))
+            return fail("dynamic section: DT_RELAENT is %llu, expected %zu",
+                        (unsigned long long)value[DT_RELAENT], sizeof(ElfW(Rela)));
+        if (present[DT_RELENT] && value[DT_RELENT] != sizeof(ElfW(Rel)))
+            return fail("dynamic section: DT_RELENT is %llu, expected %zu",
+                        (unsigned long long)value[DT_RELENT], sizeof(ElfW(Rel)));
+        if (present[DT_RELA] && !check_reloc_targets(value[DT_RELA], value[DT_RELASZ],
+                                                     sizeof(ElfW(Rela)), "DT_RELA"))
+            return false;
+        if (present[DT_REL] && !check_reloc_targets(value[DT_REL], value[DT_RELSZ],
+                                                    sizeof(ElfW(Rel)), "DT_REL"))
+            return false;
+        if (present[DT_JMPREL]
+            && !check_reloc_targets(value[DT_JMPREL], value[DT_PLTRELSZ],
+                                    value[DT_PLTREL] == DT_REL ? sizeof(ElfW(Rel))
+                                                               : sizeof(ElfW(Rela)),
+                                    "DT_JMPREL"))
+            return false;
+
+        if ((versym && !file_backed(versym, sizeof(ElfW(Half)), NULL))
+            || (verneed && !file_backed(verneed, sizeof(ElfW(Verneed)), NULL))
+            || (verdef && !file_backed(verdef, sizeof(ElfW(Verdef)), NULL)))
+            return fail("dynamic section: symbol versioning tables outside the "
+                        "loaded segments");
+        return true;
+    }
+
+    /* A table given by an address tag and a size tag. */
+    bool check_table(const bool *present, const Addr *value, int addr_tag,
+                     int size_tag, const char *what) noexcept {
+        if (!present[addr_tag])
+            return true;
+        if (!file_backed(value[addr_tag], present[size_tag] ? value[size_tag] : 0, NULL))
+            return fail("dynamic section: %s outside the loaded segments", what);
+        return true;
+    }
+
+    /* Relocation targets must be inside the object's memory image, or the
+     * dynamic linker writes to an arbitrary address. Rel and Rela entries
+     * both start with r_offset. */
+    bool check_reloc_targets(Addr table, uint64_t table_size, size_t entry_size,
+                             const char *what) noexcept {
+        uint64_t offset;
+        if (!file_backed(table, table_size, &offset))
+            return true; /* reported by check_table */
+        uint64_t n = table_size / entry_size;
+        for (uint64_t i = 0; i < n; i++) {
+            Addr r_offset;
+            memcpy(&r_offset, image_ + offset + i * entry_size, sizeof r_offset);
+            if (!in_memory_image(r_offset, sizeof(Addr)))
+                return fail("dynamic section: %s relocation %llu targets address "
+                            "0x%llx outside the loaded segments", what,
+                            (unsigned long long)i, (unsigned long long)r_offset);
+        }
+        return true;
+    }
+
+    /* DT_HASH: nbucket, nchain, then the two arrays. */
+    bool check_sysv_hash(Addr addr) noexcept {
+        uint64_t offset;
+        uint32_t header[2];
+        if (!file_backed(addr, sizeof header, &offset))
+            return fail("dynamic section: DT_HASH outside the loaded segments");
+        memcpy(header, image_ + offset, sizeof header);
+        if (header[0] == 0)
+            return fail("dynamic section: DT_HASH has no buckets");
+        if (!file_backed(addr, (2 + (uint64_t)header[0] + header[1]) * 4, NULL))
+            return fail("dynamic section: DT_HASH buckets or chains outside the "
+                        "loaded segments");
+        return true;
+    }
+
+    /* DT_GNU_HASH: nbuckets, symoffset, bloom_size, bloom_shift, the bloom
+     * filter, the buckets, then the chains. */
+    bool check_gnu_hash(Addr addr) noexcept {
+        uint64_t offset;
+        uint32_t header[4];
+        if (!file_backed(addr, sizeof header, &offset))
+            return fail("dynamic section: DT_GNU_HASH outside the loaded segments");
+        memcpy(header, image_ + offset, sizeof header);
+        uint32_t nbuckets = header[0], bloom_size = header[2];
+        if (nbuckets == 0)
+            return fail("dynamic section: DT_GNU_HASH has no buckets");
+        if (bloom_size == 0 || (bloom_size & (bloom_size - 1)) != 0)
+            return fail("dynamic section: DT_GNU_HASH bloom filter size %u is not "
+                        "a power of two", bloom_size);
+        uint64_t length = sizeof header + (uint64_t)bloom_size * sizeof(Addr)
+            + (uint64_t)nbuckets * 4;
+        if (!file_backed(addr, length, NULL))
+            return fail("dynamic section: DT_GNU_HASH buckets outside the loaded "
+                        "segments");
+        return true;
+    }
+
+    bool check_string(uint64_t string_offset) noexcept {
+        if (strtab_size_ == 0)
+            return true; /* not known yet */
+        if (string_offset >= strtab_size_)
+            return false;
+        const void *nul = memchr(image_ + strtab_offset_ + string_offset, '\0',
+                                 strtab_size_ - string_offset);
+        return nul != NULL;
+    }
+
+    static const char *dynamic_tag_name(ElfW(Sxword) tag) noexcept {
+        switch (tag) {
+        case DT_NEEDED: return "DT_NEEDED";
+        case DT_SONAME: return "DT_SONAME";
+        case DT_RPATH: return "DT_RPATH";
+        case DT_RUNPATH: return "DT_RUNPATH";
+        default: return "dynamic";
+        }
+    }
+
+    /* [vaddr, vaddr + length) lies in the file-backed part of one PT_LOAD
+     * segment; if so, *file_offset (when given) is where it starts in the
+     * image. */
+    bool file_backed(Addr vaddr, uint64_t length, uint64_t *file_offset) const noexcept {
+        for (unsigned i = 0; i < ehdr_.e_phnum; i++) {
+            Phdr ph = phdr(i);
+            if (ph.p_type != PT_LOAD || vaddr < ph.p_vaddr)
+                continue;
+            if (!range_within(vaddr - ph.p_vaddr, length, ph.p_filesz))
+                continue;
+            if (file_offset)
+                *file_offset = ph.p_offset + (vaddr - ph.p_vaddr);
+            return true;
+        }
+        return false;
+    }
+
+    /* [vaddr, vaddr + length) lies in the memory image of one PT_LOAD. */
+    bool in_memory_image(Addr vaddr, uint64_t length) const noexcept {
+        for (unsigned i = 0; i < ehdr_.e_phnum; i++) {
+            Phdr ph = phdr(i);
+            if (ph.p_type == PT_LOAD && vaddr >= ph.p_vaddr
+                && range_within(vaddr - ph.p_vaddr, length, ph.p_memsz))
+                return true;
+        }
+        return false;
+    }
+
+    Phdr phdr(unsigned i) const noexcept {
+        Phdr ph;
+        memcpy(&ph, image_ + ehdr_.e_phoff + (size_t)i * sizeof(Phdr), sizeof ph);
+        return ph;
+    }
+
+    bool fail(const char *fmt, ...) noexcept __attribute__((format(printf, 2, 3))) {
+        char text[256];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(text, sizeof text, fmt, ap);
+        va_end(ap);
+        err_.set("%s", text);
+        return false;
+    }
+
+    const unsigned char *image_;
+    size_t size_;
+    ErrorBuffer &err_;
+    Ehdr ehdr_ = {};
+    Phdr dynamic_ = {};
+    uint64_t strtab_offset_ = 0;
+    uint64_t strtab_size_ = 0;
+};
+
+/* ------------------------------------------------------------------------
+ * Backing files
+ */
+
+class UniqueFd {
+public:
+    UniqueFd() noexcept = default;
+    explicit UniqueFd(int fd) noexcept : fd_(fd) {}
+    UniqueFd(const UniqueFd &) = delete;
+    UniqueFd &operator=(const UniqueFd &) = delete;
+    ~UniqueFd() { reset(-1); }
+
+    int get() const noexcept { return fd_; }
+    int release() noexcept {
+        int fd = fd_;
+        fd_ = -1;
+        return fd;
+    }
+    void reset(int fd) noexcept {
+        if (fd_ >= 0)
+            close(fd_);
+        fd_ = fd;
+    }
+
+private:
+    int fd_ = -1;
+};
+
+/* A file that holds a copy of the image: its fd, the path dlopen is given,
+ * and a name to unlink once dlopen is done (shm objects and mkstemp files;
+ * memfds and O_TMPFILE files have none). */
+struct Backing {
+    UniqueFd fd;
+    char path[PATH_MAX] = "";
+    char shm_name[64] = "";
+    char file_name[PATH_MAX] = "";
+
+    /* Unlinks the name, if any: the file lives on through the fd and the
+     * dynamic linker's mappings. */
+    void unlink_name() noexcept {
+        if (shm_name[0]) {
+            shm_unlink(shm_name);
+            shm_name[0] = '\0';
+        }
+        if (file_name[0]) {
+            unlink(file_name);
+            file_name[0] = '\0';
+        }
+    }
+
+    /* Back to empty, releasing what a failed way left. */
+    void reset() noexcept {
+        unlink_name();
+        fd.reset(-1);
+        path[0] = '\0';
+    }
+
+    ~Backing() { unlink_name(); }
+};
+
+bool write_all(int fd, const unsigned char *data, size_t size) noexcept {
+    while (size > 0) {
+        ssize_t n = write(fd, data, size);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return false;
+        }
+        if (n == 0) {
+            errno = EIO;
+            return false;
+        }
+        data += n;
+        size -= (size_t)n;
+    }
+    return true;
+}
+
+bool proc_fd_path(int fd, char *path, size_t path_size) noexcept {
+    /* /proc/<pid>/fd/N rather than /proc/self/fd/N: gdb opens the path the
+     * dynamic linker recorded, in its own process. */
+    snprintf(path, path_size, "/proc/%ld/fd/%d", (long)getpid(), fd);
+    return access(path, F_OK) == 0;
+}
+
+/* The memfd name: the label's last path component, printable, bounded. */
+void memfd_name_from_label(const char *label, char *name, size_t name_size) noexcept {
+    const char *base = label && *label ? label : "erts_dlopen_mem";
+    size_t len = strlen(base);
+    while (len > 1 && base[len - 1] == '/')
+        len--;
+    for (size_t i = len; i > 0; i--) {
+        if (base[i - 1] == '/') {
+            base += i;
+            len -= i;
+            break;
+        }
+    }
+    if (len == 0) {
+        base = "erts_dlopen_mem";
+        len = strlen(base);
+    }
+    size_t n = len < name_size - 1 ? len : name_size - 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)base[i];
+        name[i] = (c < 0x20 || c == 0x7f || c == '/') ? '_' : (char)c;
+    }
+    name[n] = '\0';
+}
+
+/* A name nobody can predict, for shm objects and temporary files. */
+void random_suffix(char *out, size_t out_size) noexcept {
+    uint64_t r;
+    if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        r = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec
+            ^ ((uint64_t)getpid() << 40) ^ (uint64_t)(uintptr_t)&ts;
+    }
+    snprintf(out, out_size, "%016llx", (unsigned long long)r);
+}
+
+bool mounted_noexec(int fd) noexcept {
+    struct statvfs st;
+    return fstatvfs(fd, &st) == 0 && (st.f_flag & ST_NOEXEC) != 0;
+}
+
+/* Way 1: a sealed memfd. */
+bool back_with_memfd(const unsigned char *image, size_t size, const char *label,
+                     Backing &b, ErrorBuffer &tried) noexcept {
+    char name[200];
+    memfd_name_from_label(label, name, sizeof name);
+    /* MFD_NOEXEC_SEAL blocks execve, not mmap with PROT_EXEC, and is what
+     * vm.memfd_noexec=2 demands; kernels before 6.3 answer EINVAL to it. */
+    int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL);
+    if (fd < 0 && errno == EINVAL)
+        fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0) {
+        tried.append("memfd_create: %s", strerror(errno));
+        return false;
+    }
+    b.fd.reset(fd);
+    if (!write_all(fd, image, size)) {
+        tried.append("memfd write: %s", strerror(errno));
+        return false;
+    }
+    /* What the dynamic linker maps is exactly what was validated. */
+    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0
+        || fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL) != 0) {
+        tried.append("memfd seals: %s", strerror(errno));
+        return false;
+    }
+    if (!proc_fd_path(fd, b.path, sizeof b.path)) {
+        tried.append("memfd: %s is not reachable (is /proc mounted?)", b.path);
+        return false;
+    }
+    return true;
+}
+
+/* Way 2: a POSIX shared memory object, unlinked once dlopen is done. */
+bool back_with_shm(const unsigned char *image, size_t size, Backing &b,
+                   ErrorBuffer &tried) noexcept {
+    char suffix[32];
+    random_suffix(suffix, sizeof suffix);
+    snprintf(b.shm_name, sizeof b.shm_name, "/erts_dlopen_mem.%s", suffix);
+    int fd = shm_open(b.shm_name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+    if (fd < 0) {
+        b.shm_name[0] = '\0';
+        tried.append("; shm_open: %s", strerror(errno));
+        return false;
+    }
+    b.fd.reset(fd);
+    if (mounted_noexec(fd)) {
+        tried.append("; shm_open: /dev/shm is mounted noexec");
+        return false;
+    }
+    if (!write_all(fd, image, size)) {
+        tried.append("; shm write: %s", strerror(errno));
+        return false;
+    }
+    snprintf(b.path, sizeof b.path, "/dev/shm%s", b.shm_name);
+    return true;
+}
+
+/* Way 3: an unlinked temporary file in $TMPDIR. */
+bool back_with_tmpfile(const unsigned char *image, size_t size, Backing &b,
+                       ErrorBuffer &tried) noexcept {
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0700);
+    if (fd >= 0) {
+        b.fd.reset(fd);
+        if (!proc_fd_path(fd, b.path, sizeof b.path))
+            b.fd.reset(-1); /* no /proc: a named file is needed */
+    }
+    if (b.fd.get() < 0) {
+        char suffix[32];
+        random_suffix(suffix, sizeof suffix);
+        if ((size_t)snprintf(b.file_name, sizeof b.file_name,
+                             "%s/erts_dlopen_mem.%.8sXXXXXX", dir, suffix)
+            >= sizeof b.file_name) {
+            b.file_name[0] = '\0';
+            tried.append("; temporary file in %s: path too long", dir);
+            return false;
+        }
+        fd = mkostemp(b.file_name, O_CLOEXEC);
+        if (fd < 0) {
+            b.file_name[0] = '\0';
+            tried.append("; temporary file in %s: %s", dir, strerror(errno));
+            return false;
+        }
+        b.fd.reset(fd);
+        fchmod(fd, 0700);
+        snprintf(b.path, sizeof b.path, "%s", b.file_name);
+    }
+    if (mounted_noexec(b.fd.get())) {
+        tried.append("; temporary file in %s: mounted noexec", dir);
+        return false;
+    }
+    if (!write_all(b.fd.get(), image, size)) {
+        tried.append("; temporary file in %s: write: %s", dir, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+/* Tries each way in turn; the first that works wins. A way that fails
+ * cleans up after itself through Backing's destructors. */
+bool make_backing(const unsigned char *image, size_t size, const char *label,
+                  Backing &b, ErrorBuffer &err) noexcept {
+    char tried_text[768];
+    ErrorBuffer tried(tried_text, sizeof tried_text);
+    if (back_with_memfd(image, size, label, b, tried))
+        return true;
+    b.reset();
+    if (back_with_shm(image, size, b, tried))
+        return true;
+    b.reset();
+    if (back_with_tmpfile(image, size, b, tried))
+        return true;
+    err.set("no way to hold the image in an executable file: %s", tried.text());
+    return false;
+}
+
+/* ------------------------------------------------------------------------
+ * Loaded libraries: each handle keeps its backing fd open while the library
+ * is loaded. glibc matches loaded objects by path first, so if the fd number
+ * were reused for another image, dlopen("/proc/PID/fd/N") would silently
+ * return the old library.
+ */
+
+struct Loaded {
+    void *handle;
+    int fd;
+    char path[PATH_MAX];
+    Loaded *next;
+};
+
+pthread_mutex_t loaded_lock = PTHREAD_MUTEX_INITIALIZER;
+Loaded *loaded_list = NULL;
+
+void loaded_push(Loaded *l) noexcept {
+    pthread_mutex_lock(&loaded_lock);
+    l->next = loaded_list;
+    loaded_list = l;
+    pthread_mutex_unlock(&loaded_lock);
+}
+
+Loaded *loaded_take(void *handle) noexcept {
+    pthread_mutex_lock(&loaded_lock);
+    Loaded **p = &loaded_list;
+    while (*p && (*p)->handle != handle)
+        p = &(*p)->next;
+    Loaded *l = *p;
+    if (l)
+        *p = l->next;
+    pthread_mutex_unlock(&loaded_lock);
+    return l;
+}
+
+/* dlerror's text starts with the path it was given, which means nothing to
+ * the user: say the label instead. */
+void set_dlopen_error(ErrorBuffer &err, const char *label, const char *path) noexcept {
+    const char *text = dlerror();
+    if (!text)
+        text = "unknown error";
+    size_t path_len = strlen(path);
+    if (strncmp(text, path, path_len) == 0 && text[path_len] == ':')
+        text += path_len + 1;
+    while (*text == ' ')
+        text++;
+    err.set("%s: %s", label && *label ? label : "shared object in memory", text);
+}
+
+} // namespace
+
+extern "C" int erts_dlopen_mem_validate(const void *image, size_t size,
+                                        char *errbuf, size_t errbuf_size) {
+    ErrorBuffer err(errbuf, errbuf_size);
+    if (!image && size != 0) {
+        err.set("no image (NULL pointer)");
+        return ERTS_DLOPEN_MEM_BADARG;
+    }
+    ElfValidator v(static_cast<const unsigned char *>(image), size, err);
+    return v.validate() ? ERTS_DLOPEN_MEM_OK : ERTS_DLOPEN_MEM_BAD_IMAGE;
+}
+
+extern "C" int erts_dlopen_mem(const void *image, size_t size, const char *label,
+                               void **handle, char *errbuf, size_t errbuf_size) {
+    ErrorBuffer err(errbuf, errbuf_size);
+    if (!handle) {
+        err.set("no handle pointer (NULL)");
+        return ERTS_DLOPEN_MEM_BADARG;
+    }
+    *handle = NULL;
+    int rc = erts_dlopen_mem_validate(image, size, errbuf, errbuf_size);
+    if (rc != ERTS_DLOPEN_MEM_OK)
+        return rc;
+
+    Loaded *entry = static_cast<Loaded *>(malloc(sizeof(Loaded)));
+    if (!entry) {
+        err.set("out of memory");
+        return ERTS_DLOPEN_MEM_NO_MEMORY;
+    }
+    Backing b;
+    if (!make_backing(static_cast<const unsigned char *>(image), size, label, b, err)) {
+        free(entry);
+        return ERTS_DLOPEN_MEM_NO_BACKING;
+    }
+    void *h = dlopen(b.path, RTLD_NOW);
+    if (!h) {
+        set_dlopen_error(err, label, b.path);
+        free(entry);
+        return ERTS_DLOPEN_MEM_DLOPEN_FAILED;
+    }
+    b.unlink_name();
+    entry->handle = h;
+    entry->fd = b.fd.release();
+    snprintf(entry->path, sizeof entry->path, "%s", b.path);
+    loaded_push(entry);
+    *handle = h;
+    return ERTS_DLOPEN_MEM_OK;
+}
+
+extern "C" int erts_dlclose_mem(void *handle) {
+    Loaded *l = handle ? loaded_take(handle) : NULL;
+    if (!l)
+        return ERTS_DLOPEN_MEM_UNKNOWN_HANDLE;
+    int rc = dlclose(handle) == 0 ? ERTS_DLOPEN_MEM_OK : ERTS_DLOPEN_MEM_DLCLOSE_FAILED;
+    /* An object dlclose does not unload (STB_GNU_UNIQUE symbols, or another
+     * dlopen of it) keeps its fd, so that its path stays its own. */
+    void *still = dlopen(l->path, RTLD_NOW | RTLD_NOLOAD);
+    if (still)
+        dlclose(still);
+    else
+        close(l->fd);
+    free(l);
+    return rc;
+}

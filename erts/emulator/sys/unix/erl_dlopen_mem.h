@@ -1,0 +1,73 @@
+/*
+ * %CopyrightBegin%
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ *
+ * %CopyrightEnd%
+ */
+
+/*
+ * Loading an ELF shared object from a byte buffer.
+ *
+ * The image is validated (so that a truncated or malformed image is refused
+ * here instead of crashing the process inside the dynamic linker), copied
+ * into a sealed memfd (or, where memfds are unavailable, an unlinked POSIX
+ * shared memory object or temporary file) and dlopen'ed from there. The
+ * handle returned is a plain dlopen handle: dlsym works on it as usual.
+ *
+ * Written in C++ without exceptions, RTTI or libstdc++, with a C interface,
+ * so that it links into C programs with the C compiler driver.
+ */
+
+#ifndef ERL_DLOPEN_MEM_H__
+#define ERL_DLOPEN_MEM_H__
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Return codes. */
+#define ERTS_DLOPEN_MEM_OK              0
+#define ERTS_DLOPEN_MEM_BADARG          1 /* a NULL pointer where one is required */
+#define ERTS_DLOPEN_MEM_BAD_IMAGE       2 /* refused by validation */
+#define ERTS_DLOPEN_MEM_NO_BACKING      3 /* no way to obtain a mappable file */
+#define ERTS_DLOPEN_MEM_DLOPEN_FAILED   4 /* the dynamic linker refused it */
+#define ERTS_DLOPEN_MEM_UNKNOWN_HANDLE  5 /* not a handle from erts_dlopen_mem */
+#define ERTS_DLOPEN_MEM_DLCLOSE_FAILED  6 /* dlclose reported an error */
+#define ERTS_DLOPEN_MEM_NO_MEMORY       7
+
+/* Loads the ELF shared object held in image[0..size) and returns its dlopen
+ * handle in *handle. label names it (memfd name, /proc/PID/maps, messages);
+ * may be NULL. Returns 0 on success; otherwise a nonzero code, with a
+ * NUL-terminated message in errbuf. */
+int erts_dlopen_mem(const void *image, size_t size, const char *label,
+                    void **handle, char *errbuf, size_t errbuf_size);
+
+/* Releases a handle from erts_dlopen_mem (and whatever it kept for it). */
+int erts_dlclose_mem(void *handle);
+
+/* The validation step alone, for tests and fuzzing: 0 if the image may be
+ * handed to the dynamic linker, else a nonzero code and a message. Never
+ * touches the file system. */
+int erts_dlopen_mem_validate(const void *image, size_t size,
+                             char *errbuf, size_t errbuf_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ERL_DLOPEN_MEM_H__ */
