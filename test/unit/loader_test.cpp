@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: Apache-2.0
+// Loading real shared objects from memory through the preferred way (a sealed
+// memfd): they run, distinct images stay distinct, nothing leaks, nothing is
+// inherited, and concurrent loads are independent.
+#include "erl_dlopen_mem.h"
+#include "test_support.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+using namespace erts_test;
+
+namespace {
+
+void *load(const std::vector<unsigned char> &image, const char *label) {
+    void *handle = nullptr;
+    char err[512] = "";
+    int rc = erts_dlopen_mem(image.data(), image.size(), label, &handle, err, sizeof err);
+    EXPECT_EQ(rc, ERTS_DLOPEN_MEM_OK) << err;
+    EXPECT_STREQ(err, "");
+    return handle;
+}
+
+std::string maps() {
+    std::ifstream in("/proc/self/maps");
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+bool still_loaded(const std::string &path) {
+    void *h = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD);
+    if (h)
+        dlclose(h);
+    return h != nullptr;
+}
+
+TEST(Load, RunsTheImagesCode) {
+    void *h = load(read_fixture("fixture_a.so"), "fixture_a.so");
+    ASSERT_NE(h, nullptr);
+    EXPECT_EQ(call_fixture_value(h), 1);
+    EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+}
+
+TEST(Load, LoadsASixteenMebibyteImage) {
+    void *h = load(read_fixture("fixture_16m.so"), "fixture_16m.so");
+    ASSERT_NE(h, nullptr);
+    EXPECT_EQ(call_fixture_value(h), 116);
+    EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+}
+
+TEST(Load, IsDlopenedThroughAProcPidPathToASealedCloseOnExecMemfd) {
+    void *h = load(read_fixture("fixture_a.so"), "fixture_a.so");
+    ASSERT_NE(h, nullptr);
+    std::string path = loaded_path(h);
+    std::string prefix = "/proc/" + std::to_string(getpid()) + "/fd/";
+    ASSERT_EQ(path.rfind(prefix, 0), 0u) << path;
+    EXPECT_EQ(fd_target(path), "/memfd:fixture_a.so (deleted)");
+    int fd = std::stoi(path.substr(prefix.size()));
+    int seals = fcntl(fd, F_GET_SEALS);
+    EXPECT_EQ(seals & (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE),
+              F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+    EXPECT_TRUE(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+    EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+    EXPECT_EQ(fcntl(fd, F_GETFD), -1) << "the memfd outlived its library";
+}
+
+TEST(Load, MapsShowTheLabelAsMemfdName) {
+    void *h = load(read_fixture("fixture_a.so"), "/opt/app/priv/my_nif.so");
+    ASSERT_NE(h, nullptr);
+    EXPECT_NE(maps().find("/memfd:my_nif.so (deleted)"), std::string::npos);
+    EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+    EXPECT_EQ(maps().find("/memfd:my_nif.so"), std::string::npos);
+}
+
+TEST(Load, LabelIsSanitisedAndBounded) {
+    auto image = read_fixture("fixture_a.so");
+    struct {
+        std::string label;
+        std::string memfd;
+    } cases[] = {
+        {"a\nb\x01" "c", "/memfd:a_b_c (deleted)"},
+        {"trailing/slash/", "/memfd:slash (deleted)"},
+        {"/", "/memfd:erts_dlopen_mem (deleted)"},
+        {"", "/memfd:erts_dlopen_mem (deleted)"},
+        {std::string(1000, 'n'), "/memfd:" + std::string(199, 'n') + " (deleted)"},
+    };
+    for (const auto &c : cases) {
+        void *h = load(image, c.label.c_str());
+        ASSERT_NE(h, nullptr);
+        EXPECT_EQ(fd_target(loaded_path(h)), c.memfd);
+        EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+    }
+    void *h = nullptr;
+    char err[256];
+    ASSERT_EQ(erts_dlopen_mem(image.data(), image.size(), nullptr, &h, err, sizeof err),
+              ERTS_DLOPEN_MEM_OK) << err;
+    EXPECT_EQ(fd_target(loaded_path(h)), "/memfd:erts_dlopen_mem (deleted)");
+    EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+}
+
+// A, closed, then B: B gets A's fd number and so A's /proc path. glibc would
+// hand back A's handle if A were still loaded; it is not, so B must run.
+TEST(DistinctImages, BAfterClosedAReusesThePathAndRunsB) {
+    void *a = load(read_fixture("fixture_a.so"), "a");
+    ASSERT_NE(a, nullptr);
+    std::string a_path = loaded_path(a);
+    EXPECT_EQ(call_fixture_value(a), 1);
+    EXPECT_EQ(erts_dlclose_mem(a), ERTS_DLOPEN_MEM_OK);
+    EXPECT_FALSE(still_loaded(a_path));
+
+    void *b = load(read_fixture("fixture_b.so"), "b");
+    ASSERT_NE(b, nullptr);
+    EXPECT_EQ(loaded_path(b), a_path) << "the scenario needs the fd number reused";
+    EXPECT_EQ(call_fixture_value(b), 2);
+    EXPECT_EQ(erts_dlclose_mem(b), ERTS_DLOPEN_MEM_OK);
+}
+
+// The C++ image A stays loaded after dlclose (STB_GNU_UNIQUE). Its fd must
+// stay open, or B would get its number, its path, and glibc would return A.
+TEST(DistinctImages, BAfterAnUnloadableCxxARunsB) {
+    void *a = load(read_fixture("fixture_cxx_a.so"), "cxx_a");
+    ASSERT_NE(a, nullptr);
+    std::string a_path = loaded_path(a);
+    EXPECT_EQ(call_fixture_value(a), 11);
+    EXPECT_EQ(erts_dlclose_mem(a), ERTS_DLOPEN_MEM_OK);
+    ASSERT_TRUE(still_loaded(a_path)) << "fixture_cxx_a was expected to stay loaded";
+    EXPECT_EQ(fd_target(a_path), "/memfd:cxx_a (deleted)");
+
+    void *b = load(read_fixture("fixture_cxx_b.so"), "cxx_b");
+    ASSERT_NE(b, nullptr);
+    EXPECT_NE(b, a);
+    EXPECT_NE(loaded_path(b), a_path);
+    EXPECT_EQ(call_fixture_value(b), 12);
+    EXPECT_EQ(erts_dlclose_mem(b), ERTS_DLOPEN_MEM_OK);
+}
+
+TEST(DistinctImages, SameImageTwiceGivesTwoIndependentHandles) {
+    auto image = read_fixture("fixture_a.so");
+    void *first = load(image, "twice");
+    void *second = load(image, "twice");
+    ASSERT_NE(first, nullptr);
+    ASSERT_NE(second, nullptr);
+    EXPECT_NE(first, second);
+    auto first_value = reinterpret_cast<fixture_value_fn>(dlsym(first, "fixture_value"));
+    auto second_value = reinterpret_cast<fixture_value_fn>(dlsym(second, "fixture_value"));
+    EXPECT_NE(reinterpret_cast<void *>(first_value), reinterpret_cast<void *>(second_value));
+    EXPECT_EQ(erts_dlclose_mem(first), ERTS_DLOPEN_MEM_OK);
+    EXPECT_EQ(second_value(), 1) << "closing one handle must not unload the other";
+    EXPECT_EQ(erts_dlclose_mem(second), ERTS_DLOPEN_MEM_OK);
+}
+
+TEST(Errors, DynamicLinkerRefusalNamesTheLabelAndLeavesNothing) {
+    auto image = read_fixture("fixture_unresolved.so");
+    size_t fds = open_fd_count();
+    void *h = reinterpret_cast<void *>(0x1);
+    char err[512];
+    EXPECT_EQ(erts_dlopen_mem(image.data(), image.size(), "unresolved_nif", &h, err, sizeof err),
+              ERTS_DLOPEN_MEM_DLOPEN_FAILED);
+    EXPECT_EQ(h, nullptr);
+    EXPECT_STREQ(err, "unresolved_nif: undefined symbol: erts_fixture_symbol_nobody_defines");
+    EXPECT_EQ(open_fd_count(), fds);
+}
+
+TEST(Errors, NullHandlePointerAndUnknownHandles) {
+    auto image = read_fixture("fixture_a.so");
+    char err[128];
+    EXPECT_EQ(erts_dlopen_mem(image.data(), image.size(), "x", nullptr, err, sizeof err),
+              ERTS_DLOPEN_MEM_BADARG);
+    EXPECT_STREQ(err, "no handle pointer (NULL)");
+    EXPECT_EQ(erts_dlclose_mem(nullptr), ERTS_DLOPEN_MEM_UNKNOWN_HANDLE);
+    void *libm = dlopen("libm.so.6", RTLD_NOW);
+    ASSERT_NE(libm, nullptr);
+    EXPECT_EQ(erts_dlclose_mem(libm), ERTS_DLOPEN_MEM_UNKNOWN_HANDLE);
+    dlclose(libm);
+    void *h = load(image, "x");
+    EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+    EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_UNKNOWN_HANDLE) << "closed twice";
+}
+
+TEST(Inheritance, ChildProcessesDoNotGetTheMemfd) {
+    void *h = load(read_fixture("fixture_a.so"), "not_inherited.so");
+    ASSERT_NE(h, nullptr);
+    // The child lists its own fds after exec.
+    FILE *ls = popen("ls -l /proc/self/fd/ 2>&1", "r");
+    ASSERT_NE(ls, nullptr);
+    std::string listing;
+    char buf[512];
+    while (fgets(buf, sizeof buf, ls))
+        listing += buf;
+    pclose(ls);
+    EXPECT_EQ(listing.find("memfd:"), std::string::npos) << listing;
+    EXPECT_NE(fd_target(loaded_path(h)).find("memfd:not_inherited.so"), std::string::npos);
+    EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+}
+
+TEST(Threads, ConcurrentLoadsAllSucceedWithDistinctHandles) {
+    const int threads = 8, per_thread = 25;
+    auto a = read_fixture("fixture_a.so"), b = read_fixture("fixture_b.so");
+    size_t fds = open_fd_count();
+    std::vector<std::vector<void *>> handles(threads);
+    std::vector<int> wrong_values(threads, 0);
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; t++) {
+        workers.emplace_back([&, t] {
+            const auto &image = t % 2 ? b : a;
+            for (int i = 0; i < per_thread; i++) {
+                void *h = nullptr;
+                char err[256];
+                if (erts_dlopen_mem(image.data(), image.size(), "threads", &h, err, sizeof err)
+                    != ERTS_DLOPEN_MEM_OK)
+                    continue;
+                handles[t].push_back(h);
+                if (call_fixture_value(h) != (t % 2 ? 2 : 1))
+                    wrong_values[t]++;
+            }
+        });
+    }
+    for (auto &w : workers)
+        w.join();
+    std::set<void *> distinct;
+    for (int t = 0; t < threads; t++) {
+        EXPECT_EQ(handles[t].size(), static_cast<size_t>(per_thread)) << "thread " << t;
+        EXPECT_EQ(wrong_values[t], 0) << "thread " << t;
+        distinct.insert(handles[t].begin(), handles[t].end());
+    }
+    EXPECT_EQ(distinct.size(), static_cast<size_t>(threads * per_thread));
+    for (void *h : distinct)
+        EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+    EXPECT_EQ(open_fd_count(), fds);
+}
+
+TEST(Leaks, TwoThousandLoadCloseCyclesLeaveNothingBehind) {
+    ScopedTmpdir private_tmp; // /tmp is shared with whatever else runs
+    auto image = read_fixture("fixture_a.so");
+    auto cycle = [&] {
+        void *h = nullptr;
+        char err[256];
+        ASSERT_EQ(erts_dlopen_mem(image.data(), image.size(), "leak", &h, err, sizeof err),
+                  ERTS_DLOPEN_MEM_OK) << err;
+        ASSERT_EQ(call_fixture_value(h), 1);
+        ASSERT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+    };
+    for (int i = 0; i < 100; i++) // warm the allocator and the dynamic linker
+        cycle();
+    size_t fds = open_fd_count();
+    long rss = resident_kib();
+    auto shm = list_dir("/dev/shm");
+    auto tmp = list_dir(tmpdir());
+    for (int i = 0; i < 2000; i++)
+        cycle();
+    EXPECT_EQ(open_fd_count(), fds);
+    EXPECT_LT(resident_kib() - rss, 1024) << "resident memory grew by more than 1 MiB";
+    EXPECT_EQ(list_dir("/dev/shm"), shm);
+    EXPECT_EQ(list_dir(tmpdir()), tmp);
+    EXPECT_EQ(maps().find("/memfd:leak"), std::string::npos);
+}
+
+} // namespace
