@@ -44,7 +44,7 @@ keep=" kernel stdlib sasl compiler erl_interface
        crypto public_key asn1 ssl inets
        eunit edoc xmerl dialyzer reltool "
 
-configure_args=("--prefix=$prefix" --without-javac --disable-silent-rules)
+configure_args=("--prefix=$prefix" --without-javac)
 for d in "$src"/lib/*/; do
     app=$(basename "$d")
     [ -f "$d/vsn.mk" ] || continue

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# run-nif-suite.sh <src-dir> <install-prefix> <results-dir> [suite...]
+#
+# Runs OTP's own upstream test suites of erts/emulator (default: nif_SUITE)
+# through OTP's test framework on the built VM, the way `make test` in
+# erts/emulator does (make/test_target_script.sh), with the installed
+# <install-prefix>/bin first in PATH:
+#   1. test_server is compiled and ts:install() writes its `variables` (CC,
+#      CFLAGS, ...). Without them the NIF libraries in <suite>_data are
+#      silently not built and every load fails;
+#   2. the suites are released (release_tests_spec) into <results-dir>/tests;
+#   3. ts:compile_datadirs builds the suites' data (the test NIF libraries);
+#   4. ct_run runs them, logs in <results-dir>/ct_logs.
+# Prints the counts and exits non-zero if a case failed or none ran.
+#
+# Environment: OTP_TEST_FLAVOR=emu|jit runs the suites on that emulator
+# flavour (erl -emu_flavor); CT_EXTRA_ARGS is passed on to ct_run (e.g.
+# "-case t_load_race").
+set -euo pipefail
+
+die() { echo "run-nif-suite: error: $*" >&2; exit 2; }
+log() { echo "run-nif-suite: $*" >&2; }
+
+[ $# -ge 3 ] || die "usage: $0 <src-dir> <install-prefix> <results-dir> [suite...]"
+src=$(cd "$1" && pwd)
+prefix=$(cd "$2" && pwd)
+mkdir -p "$3"
+results=$(cd "$3" && pwd)
+shift 3
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] || suites=(nif_SUITE)
+
+[ -x "$prefix/bin/erl" ] || die "$prefix/bin/erl not found (build and install OTP first)"
+[ -d "$src/erts/emulator/test" ] || die "$src/erts/emulator/test not found"
+
+export ERL_TOP=$src
+export PATH=$prefix/bin:$src/bin:$PATH
+unset MAKEFLAGS MFLAGS MAKELEVEL ERL_LIBS ERL_FLAGS ERL_ZFLAGS ERL_COMPILER_OPTIONS || true
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
+ERL_AFLAGS=""
+[ -z "${OTP_TEST_FLAVOR:-}" ] || ERL_AFLAGS="-emu_flavor $OTP_TEST_FLAVOR"
+export ERL_AFLAGS
+
+ts_dir=$src/lib/common_test/test_server
+rel=$results/tests
+logdir=$results/ct_logs
+mkdir -p "$results"
+
+# 1. test_server and its variables (once per source tree; `make` is cheap).
+log "compiling test_server"
+make -C "$ts_dir" > "$results/test_server_make.log" 2>&1 \
+    || { cat "$results/test_server_make.log" >&2; die "make in $ts_dir failed"; }
+if [ ! -f "$ts_dir/variables" ]; then
+    log "ts:install() (writes $ts_dir/variables)"
+    (cd "$ts_dir" && erl -noshell -eval 'ts:install().' -s init stop) > "$results/ts_install.log" 2>&1 \
+        || { cat "$results/ts_install.log" >&2; die "ts:install() failed"; }
+    [ -f "$ts_dir/variables" ] || { cat "$results/ts_install.log" >&2; die "ts:install() wrote no variables"; }
+fi
+
+# 2. release the emulator's test suites.
+log "releasing erts/emulator tests into $rel"
+rm -rf "$rel"
+mkdir -p "$rel"
+make -C "$src/erts/emulator/test" RELEASE_PATH="$rel" release_tests_spec > "$results/release_tests.log" 2>&1 \
+    || { tail -30 "$results/release_tests.log" >&2; die "release_tests_spec failed"; }
+test_dir=$rel/emulator_test
+[ -d "$test_dir" ] || die "$test_dir not created by release_tests_spec"
+for s in "${suites[@]}"; do
+    [ -f "$test_dir/$s.erl" ] || die "no suite $s in $test_dir"
+done
+
+# 3. build the suites' data directories (the NIF libraries the cases load).
+log "building ${suites[*]/%/_data}"
+for s in "${suites[@]}"; do
+    [ -d "$test_dir/${s}_data" ] || continue
+    (cd "$test_dir" && erl -noshell -pa "$ts_dir" \
+        -eval "ok = ts:compile_datadirs(\"$ts_dir/variables\", \"${s}_data\")." -s init stop) \
+        >> "$results/compile_datadirs.log" 2>&1 \
+        || { tail -40 "$results/compile_datadirs.log" >&2; die "building ${s}_data failed"; }
+done
+
+# 4. ct_run, with the options `make test` uses.
+rm -rf "$logdir"
+mkdir -p "$logdir"
+log "ct_run -suite ${suites[*]}${OTP_TEST_FLAVOR:+ (flavour $OTP_TEST_FLAVOR)}; logs: $logdir"
+set +e
+# shellcheck disable=SC2086 # CT_EXTRA_ARGS is a word list
+(cd "$test_dir" && ct_run -logdir "$logdir" \
+    -pa "$ts_dir" \
+    -config "$ts_dir/ts.config" -config "$ts_dir/ts.unix.config" \
+    -exit_status ignore_config \
+    -suite "${suites[@]}" ${CT_EXTRA_ARGS:-} \
+    -erl_args \
+    -env ERL_CRASH_DUMP "$results/erl_crash.dump" \
+    -boot start_sasl -sasl errlog_type error \
+    -pz "$ts_dir" -pz . \
+    -ct_test_vars '{net_dir,""}' \
+    -noinput -sname "ct_nif_$$" -rsh ssh) 2>&1 | tee "$results/ct_run.log"
+ct_status=${PIPESTATUS[0]}
+set -e
+
+# Counts from the suite.summary files ct writes for each suite:
+# {summary,{Ok,Failed,{UserSkipped,AutoSkipped}}}.
+ok=0 failed=0 uskip=0 askip=0 n=0
+while IFS= read -r f; do
+    read -r a b c d < <(sed -n 's/.*{summary,{\([0-9]*\),\([0-9]*\),{\([0-9]*\),\([0-9]*\)}}}.*/\1 \2 \3 \4/p' "$f")
+    [ -n "${a:-}" ] || continue
+    ok=$((ok + a)); failed=$((failed + b)); uskip=$((uskip + c)); askip=$((askip + d)); n=$((n + 1))
+done < <(find "$logdir" -name suite.summary)
+if [ "$n" -eq 0 ]; then
+    # No summary written (e.g. the run crashed): fall back to ct_run's line
+    # "TEST COMPLETE, 83 ok, 0 failed[, S skipped] of 83 test cases".
+    line=$(grep -a 'TEST COMPLETE' "$results/ct_run.log" | tail -1 || true)
+    ok=$(sed -n 's/.* \([0-9]*\) ok.*/\1/p' <<< "$line"); ok=${ok:-0}
+    failed=$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<< "$line"); failed=${failed:-0}
+    uskip=$(sed -n 's/.* \([0-9]*\) skipped.*/\1/p' <<< "$line"); uskip=${uskip:-0}
+fi
+skipped=$((uskip + askip))
+
+echo
+echo "run-nif-suite: ${suites[*]}: $ok ok, $failed failed, $skipped skipped ($uskip by the suite, $askip auto), ct_run exit $ct_status"
+echo "run-nif-suite: logs: $logdir/index.html"
+# The plain closing line CI tools read.
+echo "${suites[0]}: $ok passed, $failed failed, $skipped skipped"
+if [ "$failed" -ne 0 ]; then exit 1; fi
+if [ $((ok + failed)) -eq 0 ]; then echo "run-nif-suite: error: no test case ran" >&2; exit 1; fi
+if [ "$askip" -ne 0 ]; then log "WARNING: $askip case(s) auto-skipped (a failed init/group init?)"; fi
+if [ "$ct_status" -ne 0 ]; then echo "run-nif-suite: error: ct_run exited $ct_status" >&2; exit 1; fi
+exit 0

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// replay PATH...
+//
+// Runs LLVMFuzzerTestOneInput once on every file named, and on every regular
+// file under every directory named (recursively, in sorted order). This is
+// what lets the corpus and the regression inputs run in every test run, with
+// compilers that have no libFuzzer. Arguments starting with '-' are ignored,
+// so a libFuzzer command line can be reused. Fails if it found no input at
+// all, so that a wrong path cannot pass silently.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool collect_inputs(const fs::path &path, std::vector<fs::path> &inputs) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+        for (fs::recursive_directory_iterator it(path, ec), end; !ec && it != end;
+             it.increment(ec)) {
+            if (it->is_regular_file(ec))
+                inputs.push_back(it->path());
+        }
+    } else if (fs::is_regular_file(path, ec)) {
+        inputs.push_back(path);
+    } else {
+        std::fprintf(stderr, "replay: %s: no such file or directory\n", path.c_str());
+        return false;
+    }
+    if (ec) {
+        std::fprintf(stderr, "replay: %s: %s\n", path.c_str(), ec.message().c_str());
+        return false;
+    }
+    return true;
+}
+
+bool replay_one(const fs::path &path) {
+    std::ifstream in(path, std::ios::binary);
+    std::error_code ec;
+    uintmax_t size = fs::file_size(path, ec);
+    if (!in || ec) {
+        std::fprintf(stderr, "replay: %s: cannot read\n", path.c_str());
+        return false;
+    }
+    // Exactly sized, so that a sanitizer sees a read past the end of it.
+    std::unique_ptr<uint8_t[]> data(new uint8_t[size]);
+    if (!in.read(reinterpret_cast<char *>(data.get()), static_cast<std::streamsize>(size))) {
+        std::fprintf(stderr, "replay: %s: short read\n", path.c_str());
+        return false;
+    }
+    // Named first, so that a crash points at its input.
+    std::fprintf(stderr, "replay: %s (%ju bytes)\n", path.c_str(), size);
+    LLVMFuzzerTestOneInput(data.get(), static_cast<size_t>(size));
+    return true;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+    std::vector<fs::path> inputs;
+    bool ok = true;
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] != '-')
+            ok = collect_inputs(argv[i], inputs) && ok;
+    }
+    std::sort(inputs.begin(), inputs.end());
+    for (const fs::path &input : inputs)
+        ok = replay_one(input) && ok;
+    if (inputs.empty()) {
+        std::fprintf(stderr, "replay: no inputs found\n");
+        return 1;
+    }
+    std::printf("replay: %zu inputs, %s\n", inputs.size(), ok ? "all passed" : "some unreadable");
+    return ok ? 0 : 1;
+}

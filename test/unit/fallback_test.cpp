@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: Apache-2.0
+// The ways after memfd: each is reached by making the earlier ones fail
+// (fault_injection.cpp), and each is checked to load the image, leave no
+// name behind in /dev/shm or $TMPDIR, and clean up when it fails itself.
+#include "erl_dlopen_mem.h"
+#include "fault_injection.h"
+#include "test_support.h"
+
+#include <errno.h>
+#include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cstring>
+
+using namespace erts_test;
+
+namespace {
+
+class Fallback : public ::testing::Test {
+protected:
+    void SetUp() override {
+        reset_fault_injection();
+        fds_ = open_fd_count();
+        shm_ = list_dir("/dev/shm");
+    }
+    void TearDown() override {
+        reset_fault_injection();
+        EXPECT_EQ(open_fd_count(), fds_) << "an fd was left open";
+        EXPECT_EQ(list_dir("/dev/shm"), shm_) << "a shm object was left";
+        EXPECT_TRUE(list_dir(tmp_.path()).empty()) << "a temporary file was left";
+    }
+
+    // Loads fixture_a, checks it runs, returns its handle (still loaded).
+    void *load_a(std::string *message = nullptr) {
+        auto image = read_fixture("fixture_a.so");
+        void *h = nullptr;
+        char err[1024] = "";
+        int rc = erts_dlopen_mem(image.data(), image.size(), "fallback.so", &h, err, sizeof err);
+        if (message)
+            *message = err;
+        if (rc != ERTS_DLOPEN_MEM_OK) {
+            ADD_FAILURE() << "rc " << rc << ": " << err;
+            return nullptr;
+        }
+        EXPECT_EQ(call_fixture_value(h), 1);
+        return h;
+    }
+
+    ScopedTmpdir tmp_;
+    size_t fds_ = 0;
+    std::set<std::string> shm_;
+};
+
+std::string shm_prefix() { return "/dev/shm/erts_dlopen_mem."; }
+
+TEST_F(Fallback, MemfdRetriedWithoutNoexecSealOnOldKernels) {
+    injected_faults.memfd_noexec_seal_errno = EINVAL;
+    void *h = load_a();
+    ASSERT_NE(h, nullptr);
+    EXPECT_EQ(observed_calls.memfd_calls, 2);
+    EXPECT_EQ(observed_calls.last_memfd_flags & MFD_NOEXEC_SEAL, 0u);
+    EXPECT_EQ(fd_target(loaded_path(h)), "/memfd:fallback.so (deleted)");
+    EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+}
+
+class MemfdRefused : public Fallback, public ::testing::WithParamInterface<int> {};
+
+TEST_P(MemfdRefused, ShmObjectIsUsedAndUnlinkedRightAfterDlopen) {
+    injected_faults.memfd_errno = GetParam();
+    void *h = load_a();
+    ASSERT_NE(h, nullptr);
+    std::string path = loaded_path(h);
+    EXPECT_EQ(path.rfind(shm_prefix(), 0), 0u) << path;
+    EXPECT_EQ(list_dir("/dev/shm"), shm_) << "the shm object must be unlinked after dlopen";
+    EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+}
+
+INSTANTIATE_TEST_SUITE_P(Errnos, MemfdRefused, ::testing::Values(ENOSYS, EPERM, EINVAL, EMFILE),
+                         [](const auto &info) { return std::string(strerrorname_np(info.param)); });
+
+TEST_F(Fallback, SealFailureFallsBackToShm) {
+    injected_faults.seal_errno = EINVAL;
+    void *h = load_a();
+    ASSERT_NE(h, nullptr);
+    EXPECT_EQ(loaded_path(h).rfind(shm_prefix(), 0), 0u);
+    EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+}
+
+TEST_F(Fallback, WithoutProcTheMemfdIsUnusableAndShmIsOpenedByName) {
+    injected_faults.hide_proc = true;
+    void *h = load_a();
+    ASSERT_NE(h, nullptr);
+    EXPECT_EQ(loaded_path(h).rfind(shm_prefix(), 0), 0u);
+    EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+}
+
+TEST_F(Fallback, OTmpfileInTmpdirWhenMemfdAndShmFail) {
+    injected_faults.memfd_errno = ENOSYS;
+    injected_faults.shm_errno = EACCES;
+    void *h = load_a();
+    ASSERT_NE(h, nullptr);
+    std::string path = loaded_path(h);
+    EXPECT_EQ(path.rfind("/proc/" + std::to_string(getpid()) + "/fd/", 0), 0u) << path;
+    std::string target = fd_target(path);
+    EXPECT_EQ(target.rfind(tmp_.path() + "/#", 0), 0u) << target;
+    EXPECT_TRUE(list_dir(tmp_.path()).empty());
+    EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+}
+
+TEST_F(Fallback, MkostempAndUnlinkWhenOTmpfileIsUnsupported) {
+    injected_faults.memfd_errno = ENOSYS;
+    injected_faults.shm_errno = EACCES;
+    injected_faults.tmpfile_errno = EOPNOTSUPP;
+    void *h = load_a();
+    ASSERT_NE(h, nullptr);
+    std::string path = loaded_path(h);
+    EXPECT_EQ(path.rfind(tmp_.path() + "/erts_dlopen_mem.", 0), 0u) << path;
+    EXPECT_TRUE(list_dir(tmp_.path()).empty()) << "the file must be unlinked after dlopen";
+    EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+}
+
+TEST_F(Fallback, WithoutProcOnlyNamedFilesAreUsed) {
+    injected_faults.hide_proc = true;
+    injected_faults.shm_errno = EACCES;
+    void *h = load_a();
+    ASSERT_NE(h, nullptr);
+    EXPECT_EQ(loaded_path(h).rfind(tmp_.path() + "/erts_dlopen_mem.", 0), 0u);
+    EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+}
+
+TEST_F(Fallback, EveryWayFailingNamesEachWayAndWhy) {
+    injected_faults.memfd_errno = ENOSYS;
+    injected_faults.shm_errno = EACCES;
+    injected_faults.tmpfile_errno = EOPNOTSUPP;
+    injected_faults.mkostemp_errno = EROFS;
+    auto image = read_fixture("fixture_a.so");
+    void *h = reinterpret_cast<void *>(0x1);
+    char err[1024];
+    EXPECT_EQ(erts_dlopen_mem(image.data(), image.size(), "x", &h, err, sizeof err),
+              ERTS_DLOPEN_MEM_NO_BACKING);
+    EXPECT_EQ(h, nullptr);
+    EXPECT_EQ(std::string(err),
+              "no way to hold the image in an executable file: "
+              "memfd_create: Function not implemented; "
+              "shm_open: Permission denied; "
+              "temporary file in " + tmp_.path() + ": Read-only file system");
+}
+
+TEST_F(Fallback, WriteErrorsOnEveryWayRemoveWhatEachWayCreated) {
+    injected_faults.write_errno = ENOSPC;
+    auto image = read_fixture("fixture_a.so");
+    void *h = nullptr;
+    char err[1024];
+    EXPECT_EQ(erts_dlopen_mem(image.data(), image.size(), "x", &h, err, sizeof err),
+              ERTS_DLOPEN_MEM_NO_BACKING);
+    EXPECT_EQ(std::string(err),
+              "no way to hold the image in an executable file: "
+              "memfd write: No space left on device; "
+              "shm write: No space left on device; "
+              "temporary file in " + tmp_.path() + ": write: No space left on device");
+    // TearDown checks that no fd, shm object or file is left.
+}
+
+TEST_F(Fallback, ShortAndInterruptedWritesStillCopyTheWholeImage) {
+    injected_faults.short_and_interrupted_writes = true;
+    auto image = read_fixture("fixture_1m.so");
+    void *h = nullptr;
+    char err[512];
+    ASSERT_EQ(erts_dlopen_mem(image.data(), image.size(), "short", &h, err, sizeof err),
+              ERTS_DLOPEN_MEM_OK) << err;
+    EXPECT_GT(observed_calls.interrupted_writes, 100);
+    EXPECT_EQ(call_fixture_value(h), 101);
+    EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+}
+
+TEST_F(Fallback, DlopenFailureOnShmLeavesNoObject) {
+    injected_faults.memfd_errno = ENOSYS;
+    auto image = read_fixture("fixture_unresolved.so");
+    void *h = nullptr;
+    char err[512];
+    EXPECT_EQ(erts_dlopen_mem(image.data(), image.size(), "unresolved", &h, err, sizeof err),
+              ERTS_DLOPEN_MEM_DLOPEN_FAILED);
+    EXPECT_STREQ(err, "unresolved: undefined symbol: erts_fixture_symbol_nobody_defines");
+}
+
+// Real noexec mounts, in a child process with its own mount namespace: shm
+// and the temporary file are refused for being on noexec file systems.
+TEST_F(Fallback, NoexecMountsAreDetectedAndNamed) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        // 77: cannot set up (not root, no namespaces); 0: as expected.
+        if (unshare(CLONE_NEWNS) != 0
+            || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0
+            || mount("tmpfs", "/dev/shm", "tmpfs", MS_NOEXEC, nullptr) != 0
+            || mount("tmpfs", tmp_.path().c_str(), "tmpfs", MS_NOEXEC, nullptr) != 0)
+            _exit(77);
+        injected_faults.memfd_errno = EPERM;
+        auto image = read_fixture("fixture_a.so");
+        void *h = nullptr;
+        char err[1024];
+        int rc = erts_dlopen_mem(image.data(), image.size(), "x", &h, err, sizeof err);
+        std::string expected = "no way to hold the image in an executable file: "
+                               "memfd_create: Operation not permitted; "
+                               "shm_open: /dev/shm is mounted noexec; "
+                               "temporary file in " + tmp_.path() + ": mounted noexec";
+        bool ok = rc == ERTS_DLOPEN_MEM_NO_BACKING && expected == err
+            && list_dir("/dev/shm").empty() && list_dir(tmp_.path()).empty();
+        if (!ok)
+            fprintf(stderr, "rc %d: %s\n", rc, err);
+        umount(tmp_.path().c_str());
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77)
+        GTEST_SKIP() << "needs root and mount namespaces";
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+} // namespace
