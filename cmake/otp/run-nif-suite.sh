@@ -122,8 +122,10 @@ skipped=$((uskip + askip))
 echo
 echo "run-nif-suite: ${suites[*]}: $ok ok, $failed failed, $skipped skipped ($uskip by the suite, $askip auto), ct_run exit $ct_status"
 echo "run-nif-suite: logs: $logdir/index.html"
-# The plain closing line CI tools read.
-echo "${suites[0]}: $ok passed, $failed failed, $skipped skipped"
+# The plain closing line CI tools read ("N passed, N failed", one word before).
+label=${suites[0]}
+[ ${#suites[@]} -eq 1 ] || label=erts_suites
+echo "$label: $ok passed, $failed failed, $skipped skipped"
 if [ "$failed" -ne 0 ]; then exit 1; fi
 if [ $((ok + failed)) -eq 0 ]; then echo "run-nif-suite: error: no test case ran" >&2; exit 1; fi
 if [ "$askip" -ne 0 ]; then log "WARNING: $askip case(s) auto-skipped (a failed init/group init?)"; fi

@@ -30,6 +30,37 @@
 
 #include "erl_dlopen_mem.h"
 
+#if !defined(__linux__)
+
+/* memfd_create, O_TMPFILE and /proc/PID/fd are Linux's; elsewhere loading
+ * from memory is refused with a message that says so. */
+
+#include <stdio.h>
+
+static int not_supported(char *errbuf, size_t errbuf_size)
+{
+    if (errbuf && errbuf_size)
+        snprintf(errbuf, errbuf_size, "loading from memory is not supported "
+                 "on this platform");
+    return ERTS_DLOPEN_MEM_NO_BACKING;
+}
+
+extern "C" int erts_dlopen_mem(const void *, size_t, const char *, void **handle,
+                               char *errbuf, size_t errbuf_size) {
+    if (handle)
+        *handle = NULL;
+    return not_supported(errbuf, errbuf_size);
+}
+
+extern "C" int erts_dlclose_mem(void *) { return ERTS_DLOPEN_MEM_UNKNOWN_HANDLE; }
+
+extern "C" int erts_dlopen_mem_validate(const void *, size_t, char *errbuf,
+                                        size_t errbuf_size) {
+    return not_supported(errbuf, errbuf_size);
+}
+
+#else /* __linux__ */
+
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
@@ -951,3 +982,5 @@ extern "C" int erts_dlclose_mem(void *handle) {
     free(l);
     return rc;
 }
+
+#endif /* __linux__ */

@@ -1,0 +1,128 @@
+# SPDX-License-Identifier: Apache-2.0
+#
+# Builds the patched Erlang/OTP: included from the top-level CMakeLists.txt
+# (`include(cmake/Otp.cmake)`) when ERTS_DLOPEN_MEM_BUILD_OTP is ON.
+#
+# Target `otp` (in ALL): fetch -> prepare -> build -> install into
+# ${CMAKE_BINARY_DIR}/otp. Prepare and build re-run when a patch or a new
+# file under erts/ or lib/ changes (or one is added or removed).
+# Target `otp_refresh`: re-runs prepare and build unconditionally (e.g. after
+# editing the tree given as OTP_SOURCE_DIR, which is not watched).
+# Test `otp.nif_SUITE` (label otp): OTP's upstream nif_SUITE on the built VM,
+# plus `otp.nif_SUITE.emu` on the interpreter flavour when it is built.
+#
+# Variables for other CMake code:
+#   OTP_ROOT     install prefix (${CMAKE_BINARY_DIR}/otp)
+#   OTP_ERL      ${OTP_ROOT}/bin/erl
+#   OTP_SRC_DIR  the prepared, patched source tree the build runs in
+#   OTP_INSTALLED_STAMP  a file newer than the last install (for DEPENDS)
+
+include_guard(GLOBAL)
+
+set(OTP_VERSION "27.3.4.1" CACHE STRING
+    "Upstream OTP version whose Debian source package is fetched (27.3.4.1 from trixie, 25.2.3 from bookworm)")
+set(OTP_SOURCE_DIR "" CACHE PATH
+    "An OTP source tree to use instead of Debian's source package (copied, never modified); empty: fetch Debian's")
+if(DEFINED ENV{XDG_CACHE_HOME} AND NOT "$ENV{XDG_CACHE_HOME}" STREQUAL "")
+  set(_otp_cache_default "$ENV{XDG_CACHE_HOME}/erts-dlopen-mem")
+else()
+  set(_otp_cache_default "$ENV{HOME}/.cache/erts-dlopen-mem")
+endif()
+set(OTP_DOWNLOAD_CACHE "${_otp_cache_default}" CACHE PATH
+    "Where downloaded source packages are kept across build directories")
+option(OTP_BUILD_EMU_FLAVOR "Also build (and install) the interpreter flavour of the emulator" ON)
+cmake_host_system_information(RESULT _otp_ncpu QUERY NUMBER_OF_LOGICAL_CORES)
+set(OTP_BUILD_JOBS "${_otp_ncpu}" CACHE STRING "make -j for the OTP build")
+
+find_program(BASH_EXECUTABLE bash REQUIRED)
+
+set(OTP_SRC_DIR "${CMAKE_BINARY_DIR}/otp-src")
+set(OTP_ROOT "${CMAKE_BINARY_DIR}/otp")
+set(OTP_ERL "${OTP_ROOT}/bin/erl")
+set(_otp_scripts "${CMAKE_CURRENT_LIST_DIR}/otp")
+set(_otp_stamps "${CMAKE_BINARY_DIR}/otp-stamps")
+set(OTP_INSTALLED_STAMP "${_otp_stamps}/installed.stamp")
+file(MAKE_DIRECTORY "${_otp_stamps}")
+
+# Everything the project puts into OTP: patch series and new files.
+file(GLOB_RECURSE _otp_inputs CONFIGURE_DEPENDS
+     "${PROJECT_SOURCE_DIR}/erts/*" "${PROJECT_SOURCE_DIR}/lib/*")
+list(SORT _otp_inputs)
+
+# A file whose content changes with the settings and with the set of input
+# files, so changing OTP_VERSION or deleting a patch also re-runs the steps
+# (configure_file rewrites it only when its content differs).
+string(REPLACE ";" "\n" _otp_inputs_text "${_otp_inputs}")
+set(_otp_settings_text "OTP_VERSION=${OTP_VERSION}
+OTP_SOURCE_DIR=${OTP_SOURCE_DIR}
+OTP_DOWNLOAD_CACHE=${OTP_DOWNLOAD_CACHE}
+OTP_BUILD_EMU_FLAVOR=${OTP_BUILD_EMU_FLAVOR}
+inputs:
+${_otp_inputs_text}
+")
+file(CONFIGURE OUTPUT "${_otp_stamps}/settings.txt" CONTENT "${_otp_settings_text}")
+
+if(OTP_BUILD_EMU_FLAVOR)
+  set(_otp_emu 1)
+else()
+  set(_otp_emu 0)
+endif()
+
+set(_otp_prepare_cmd
+    "${BASH_EXECUTABLE}" "${_otp_scripts}/fetch-and-prepare.sh"
+    "${OTP_VERSION}" "${OTP_DOWNLOAD_CACHE}/debian-src" "${OTP_SOURCE_DIR}"
+    "${OTP_SRC_DIR}" "${PROJECT_SOURCE_DIR}")
+set(_otp_build_cmd
+    "${CMAKE_COMMAND}" -E env
+    "OTP_BUILD_JOBS=${OTP_BUILD_JOBS}" "OTP_BUILD_EMU_FLAVOR=${_otp_emu}"
+    "${BASH_EXECUTABLE}" "${_otp_scripts}/build.sh" "${OTP_SRC_DIR}" "${OTP_ROOT}")
+
+add_custom_command(
+  OUTPUT "${_otp_stamps}/prepared.stamp"
+  COMMAND ${_otp_prepare_cmd}
+  COMMAND "${CMAKE_COMMAND}" -E touch "${_otp_stamps}/prepared.stamp"
+  DEPENDS ${_otp_inputs}
+          "${_otp_stamps}/settings.txt"
+          "${_otp_scripts}/fetch-and-prepare.sh"
+          "${_otp_scripts}/fetch-debian-source.sh"
+          "${_otp_scripts}/prepare-source.sh"
+  COMMENT "OTP ${OTP_VERSION}: fetching and preparing the patched source in ${OTP_SRC_DIR}"
+  USES_TERMINAL
+  VERBATIM)
+
+add_custom_command(
+  OUTPUT "${OTP_INSTALLED_STAMP}"
+  BYPRODUCTS "${OTP_ERL}"
+  COMMAND ${_otp_build_cmd}
+  COMMAND "${CMAKE_COMMAND}" -E touch "${OTP_INSTALLED_STAMP}"
+  DEPENDS "${_otp_stamps}/prepared.stamp" "${_otp_scripts}/build.sh"
+  COMMENT "OTP ${OTP_VERSION}: building and installing into ${OTP_ROOT}"
+  USES_TERMINAL
+  VERBATIM)
+
+add_custom_target(otp ALL DEPENDS "${OTP_INSTALLED_STAMP}")
+
+add_custom_target(otp_refresh
+  COMMAND ${_otp_prepare_cmd}
+  COMMAND ${_otp_build_cmd}
+  COMMAND "${CMAKE_COMMAND}" -E touch "${_otp_stamps}/prepared.stamp" "${OTP_INSTALLED_STAMP}"
+  COMMENT "OTP: re-preparing and rebuilding unconditionally"
+  USES_TERMINAL
+  VERBATIM)
+
+# OTP's upstream nif_SUITE on the built VM (both flavours when built). The
+# runs share test_server's `variables` in the source tree: never in parallel.
+set(_otp_results "${CMAKE_BINARY_DIR}/otp-test-results")
+add_test(NAME otp.nif_SUITE
+         COMMAND "${BASH_EXECUTABLE}" "${_otp_scripts}/run-nif-suite.sh"
+                 "${OTP_SRC_DIR}" "${OTP_ROOT}" "${_otp_results}/nif_SUITE" nif_SUITE)
+set_tests_properties(otp.nif_SUITE PROPERTIES
+  LABELS otp TIMEOUT 1800 RESOURCE_LOCK otp_test_server)
+if(OTP_BUILD_EMU_FLAVOR)
+  add_test(NAME otp.nif_SUITE.emu
+           COMMAND "${CMAKE_COMMAND}" -E env OTP_TEST_FLAVOR=emu
+                   "${BASH_EXECUTABLE}" "${_otp_scripts}/run-nif-suite.sh"
+                   "${OTP_SRC_DIR}" "${OTP_ROOT}" "${_otp_results}/nif_SUITE.emu" nif_SUITE)
+  set_tests_properties(otp.nif_SUITE.emu PROPERTIES
+    LABELS otp TIMEOUT 1800 RESOURCE_LOCK otp_test_server)
+endif()
