@@ -13,7 +13,9 @@
 //                         reference for the copy phase
 //   copy_phase            erts_dlopen_mem's copy phase alone, as implemented
 //                         (back_with_memfd): memfd_create, one write, seals
-//   copy_alt_*            other ways of filling the memfd, for comparison
+//   copy_alt_*            other ways of filling the memfd (and the loader's
+//                         O_TMPFILE fallback), for comparison
+//   breakdown_*           parts of erts_dlopen_mem, to explain its figures
 //   memcpy_warm_buffer    memcpy into an already faulted-in buffer: the copy
 //                         without any page allocation
 //
@@ -254,6 +256,43 @@ void breakdown_dlopen_prepared_memfd(benchmark::State &state, const Image &image
     set_bytes_processed(state, image);
 }
 
+// erts_dlclose_mem asks the dynamic linker whether the object is still
+// loaded (dlopen with RTLD_NOLOAD), which opens the path: the cost of that
+// probe on an object that is not loaded.
+void breakdown_noload_probe(benchmark::State &state, const Image &image) {
+    int fd = create_memfd();
+    if (fd < 0 || !write_all(fd, image.bytes.data(), image.bytes.size())
+        || !seal_and_check_path(fd)) {
+        skip_with_errno(state, "preparing the memfd");
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/fd/%d", static_cast<long>(getpid()), fd);
+    for (auto _ : state) {
+        void *handle = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
+        if (handle) {
+            dlclose(handle);
+            state.SkipWithError("RTLD_NOLOAD found the object loaded");
+            break;
+        }
+    }
+    close(fd);
+}
+
+// The fixed cost of a memfd: creating and releasing an empty one.
+void breakdown_memfd_create_close(benchmark::State &state, const Image &) {
+    for (auto _ : state) {
+        int fd = create_memfd();
+        if (fd < 0) {
+            skip_with_errno(state, "memfd_create");
+            break;
+        }
+        close(fd);
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Copying
 
@@ -377,12 +416,36 @@ void memfd_copy(benchmark::State &state, const Image &image, FillMemfd fill) {
     set_bytes_processed(state, image);
 }
 
+// The loader's third way (back_with_tmpfile) instead of a memfd: an unnamed
+// O_TMPFILE file in $TMPDIR, one write, close. Its page cache may use large
+// folios where shmem (memfd) uses 4 KiB pages.
+void copy_alt_tmpdir_o_tmpfile(benchmark::State &state, const Image &image) {
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    for (auto _ : state) {
+        int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0700);
+        if (fd < 0) {
+            skip_with_errno(state, "O_TMPFILE in $TMPDIR");
+            break;
+        }
+        if (!write_all(fd, image.bytes.data(), image.bytes.size())) {
+            skip_with_errno(state, "write in $TMPDIR");
+            close(fd);
+            break;
+        }
+        close(fd);
+    }
+    set_bytes_processed(state, image);
+}
+
 // ---------------------------------------------------------------------------
 // Registration and the ratio table
 
 struct Method {
     const char *name;
     void (*run)(benchmark::State &, const Image &);
+    bool smallest_image_only = false; // its cost does not depend on the size
 };
 
 const Method kMethods[] = {
@@ -391,6 +454,8 @@ const Method kMethods[] = {
     {"erts_dlopen_mem", erts_dlopen_mem_load},
     {"breakdown_validate", breakdown_validate},
     {"breakdown_dlopen_prepared_memfd", breakdown_dlopen_prepared_memfd},
+    {"breakdown_noload_probe", breakdown_noload_probe, true},
+    {"breakdown_memfd_create_close", breakdown_memfd_create_close, true},
     {"memcpy_fresh_mapping", memcpy_fresh_mapping},
     {"memcpy_warm_buffer", memcpy_warm_buffer},
     {"copy_phase",
@@ -405,6 +470,7 @@ const Method kMethods[] = {
      }},
     {"copy_alt_vmsplice",
      [](benchmark::State &s, const Image &i) { memfd_copy(s, i, fill_by_vmsplice); }},
+    {"copy_alt_tmpdir_o_tmpfile", copy_alt_tmpdir_o_tmpfile},
 };
 
 std::string benchmark_name(const char *method, const Image &image) {
@@ -530,6 +596,7 @@ void print_tables(const CollectingReporter &reporter) {
         {"copy_alt_mmap_populate_memcpy / copy_phase", "copy_alt_mmap_populate_memcpy",
          "copy_phase"},
         {"copy_alt_vmsplice / copy_phase", "copy_alt_vmsplice", "copy_phase"},
+        {"copy_alt_tmpdir_o_tmpfile / copy_phase", "copy_alt_tmpdir_o_tmpfile", "copy_phase"},
     };
     for (const RatioRow &row : rows) {
         printf("%-46s", row.label);
@@ -591,6 +658,8 @@ int main(int argc, char **argv) {
 
     for (const Image &image : images) {
         for (const Method &method : kMethods) {
+            if (method.smallest_image_only && &image != &images.front())
+                continue;
             const Image *image_ptr = &image;
             auto run = method.run;
             benchmark::RegisterBenchmark(benchmark_name(method.name, image).c_str(),

@@ -6,8 +6,12 @@
 // file under every directory named (recursively, in sorted order). This is
 // what lets the corpus and the regression inputs run in every test run, with
 // compilers that have no libFuzzer. Arguments starting with '-' are ignored,
-// so a libFuzzer command line can be reused. Fails if it found no input at
-// all, so that a wrong path cannot pass silently.
+// so a libFuzzer command line can be reused, except --expect-refused: then
+// every input must also be refused by the validator (for images that it
+// once accepted and that crashed the dynamic linker). Fails if it found no
+// input at all, so that a wrong path cannot pass silently.
+
+#include "erl_dlopen_mem.h"
 
 #include <algorithm>
 #include <cstddef>
@@ -47,7 +51,7 @@ bool collect_inputs(const fs::path &path, std::vector<fs::path> &inputs) {
     return true;
 }
 
-bool replay_one(const fs::path &path) {
+bool replay_one(const fs::path &path, bool expect_refused) {
     std::ifstream in(path, std::ios::binary);
     std::error_code ec;
     uintmax_t size = fs::file_size(path, ec);
@@ -64,6 +68,15 @@ bool replay_one(const fs::path &path) {
     // Named first, so that a crash points at its input.
     std::fprintf(stderr, "replay: %s (%ju bytes)\n", path.c_str(), size);
     LLVMFuzzerTestOneInput(data.get(), static_cast<size_t>(size));
+    if (expect_refused) {
+        char message[256];
+        if (erts_dlopen_mem_validate(data.get(), static_cast<size_t>(size), message,
+                                     sizeof message) != ERTS_DLOPEN_MEM_BAD_IMAGE) {
+            std::fprintf(stderr, "replay: %s: accepted, must be refused\n", path.c_str());
+            return false;
+        }
+        std::fprintf(stderr, "replay: refused: %s\n", message);
+    }
     return true;
 }
 
@@ -71,18 +84,20 @@ bool replay_one(const fs::path &path) {
 
 int main(int argc, char **argv) {
     std::vector<fs::path> inputs;
-    bool ok = true;
+    bool ok = true, expect_refused = false;
     for (int i = 1; i < argc; i++) {
-        if (argv[i][0] != '-')
+        if (std::string(argv[i]) == "--expect-refused")
+            expect_refused = true;
+        else if (argv[i][0] != '-')
             ok = collect_inputs(argv[i], inputs) && ok;
     }
     std::sort(inputs.begin(), inputs.end());
     for (const fs::path &input : inputs)
-        ok = replay_one(input) && ok;
+        ok = replay_one(input, expect_refused) && ok;
     if (inputs.empty()) {
         std::fprintf(stderr, "replay: no inputs found\n");
         return 1;
     }
-    std::printf("replay: %zu inputs, %s\n", inputs.size(), ok ? "all passed" : "some unreadable");
+    std::printf("replay: %zu inputs, %s\n", inputs.size(), ok ? "all passed" : "some failed");
     return ok ? 0 : 1;
 }

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include <cstring>
+#include <functional>
 
 using namespace erts_test;
 
@@ -57,6 +58,42 @@ protected:
 
 std::string shm_prefix() { return "/dev/shm/erts_dlopen_mem."; }
 
+// Runs body in a child process with a mount namespace of its own, where
+// setup may mount what it likes. 77: the namespace could not be set up (not
+// root); otherwise 0 if body returned true.
+int in_private_mount_namespace(const std::function<bool()> &setup,
+                               const std::function<bool()> &body) {
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        if (unshare(CLONE_NEWNS) != 0
+            || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0
+            || !setup())
+            _exit(77);
+        _exit(body() ? 0 : 1);
+    }
+    int status = 0;
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+        return -1;
+    return WEXITSTATUS(status);
+}
+
+// Loads fixture_a and returns the path the dynamic linker recorded for it
+// ("" on failure), closing it again.
+std::string load_and_close_fixture_a(std::string *message) {
+    auto image = read_fixture("fixture_a.so");
+    void *h = nullptr;
+    char err[1024] = "";
+    int rc = erts_dlopen_mem(image.data(), image.size(), "x", &h, err, sizeof err);
+    *message = err;
+    if (rc != ERTS_DLOPEN_MEM_OK || call_fixture_value(h) != 1)
+        return "";
+    std::string path = loaded_path(h);
+    erts_dlclose_mem(h);
+    return path;
+}
+
 TEST_F(Fallback, MemfdRetriedWithoutNoexecSealOnOldKernels) {
     injected_faults.memfd_noexec_seal_errno = EINVAL;
     void *h = load_a();
@@ -90,12 +127,21 @@ TEST_F(Fallback, SealFailureFallsBackToShm) {
     EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
 }
 
-TEST_F(Fallback, WithoutProcTheMemfdIsUnusableAndShmIsOpenedByName) {
-    injected_faults.hide_proc = true;
-    void *h = load_a();
-    ASSERT_NE(h, nullptr);
-    EXPECT_EQ(loaded_path(h).rfind(shm_prefix(), 0), 0u);
-    EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+// /proc hidden under an empty tmpfs: the memfd's /proc/PID/fd/N path does
+// not exist, so shm is used, through its name.
+TEST_F(Fallback, WithoutProcShmIsOpenedByName) {
+    int rc = in_private_mount_namespace(
+        [] { return mount("tmpfs", "/proc", "tmpfs", 0, nullptr) == 0; },
+        [] {
+            std::string message;
+            std::string path = load_and_close_fixture_a(&message);
+            if (path.rfind(shm_prefix(), 0) != 0)
+                fprintf(stderr, "loaded as '%s': %s\n", path.c_str(), message.c_str());
+            return path.rfind(shm_prefix(), 0) == 0;
+        });
+    if (rc == 77)
+        GTEST_SKIP() << "needs root and mount namespaces";
+    EXPECT_EQ(rc, 0);
 }
 
 TEST_F(Fallback, OTmpfileInTmpdirWhenMemfdAndShmFail) {
@@ -123,13 +169,24 @@ TEST_F(Fallback, MkostempAndUnlinkWhenOTmpfileIsUnsupported) {
     EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
 }
 
-TEST_F(Fallback, WithoutProcOnlyNamedFilesAreUsed) {
-    injected_faults.hide_proc = true;
-    injected_faults.shm_errno = EACCES;
-    void *h = load_a();
-    ASSERT_NE(h, nullptr);
-    EXPECT_EQ(loaded_path(h).rfind(tmp_.path() + "/erts_dlopen_mem.", 0), 0u);
-    EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+// Without /proc and without shm, O_TMPFILE files cannot be named either: a
+// mkostemp file is used and unlinked.
+TEST_F(Fallback, WithoutProcOrShmANamedTemporaryFileIsUsed) {
+    std::string dir = tmp_.path();
+    int rc = in_private_mount_namespace(
+        [] { return mount("tmpfs", "/proc", "tmpfs", 0, nullptr) == 0; },
+        [&] {
+            injected_faults.shm_errno = EACCES;
+            std::string message;
+            std::string path = load_and_close_fixture_a(&message);
+            bool named = path.rfind(dir + "/erts_dlopen_mem.", 0) == 0;
+            if (!named)
+                fprintf(stderr, "loaded as '%s': %s\n", path.c_str(), message.c_str());
+            return named && list_dir(dir).empty();
+        });
+    if (rc == 77)
+        GTEST_SKIP() << "needs root and mount namespaces";
+    EXPECT_EQ(rc, 0);
 }
 
 TEST_F(Fallback, EveryWayFailingNamesEachWayAndWhy) {
@@ -190,15 +247,13 @@ TEST_F(Fallback, DlopenFailureOnShmLeavesNoObject) {
 // Real noexec mounts, in a child process with its own mount namespace: shm
 // and the temporary file are refused for being on noexec file systems.
 TEST_F(Fallback, NoexecMountsAreDetectedAndNamed) {
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-        // 77: cannot set up (not root, no namespaces); 0: as expected.
-        if (unshare(CLONE_NEWNS) != 0
-            || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0
-            || mount("tmpfs", "/dev/shm", "tmpfs", MS_NOEXEC, nullptr) != 0
-            || mount("tmpfs", tmp_.path().c_str(), "tmpfs", MS_NOEXEC, nullptr) != 0)
-            _exit(77);
+    std::string dir = tmp_.path();
+    int rc = in_private_mount_namespace(
+        [&] {
+            return mount("tmpfs", "/dev/shm", "tmpfs", MS_NOEXEC, nullptr) == 0
+                && mount("tmpfs", dir.c_str(), "tmpfs", MS_NOEXEC, nullptr) == 0;
+        },
+        [&] {
         injected_faults.memfd_errno = EPERM;
         auto image = read_fixture("fixture_a.so");
         void *h = nullptr;
@@ -207,20 +262,16 @@ TEST_F(Fallback, NoexecMountsAreDetectedAndNamed) {
         std::string expected = "no way to hold the image in an executable file: "
                                "memfd_create: Operation not permitted; "
                                "shm_open: /dev/shm is mounted noexec; "
-                               "temporary file in " + tmp_.path() + ": mounted noexec";
+                               "temporary file in " + dir + ": mounted noexec";
         bool ok = rc == ERTS_DLOPEN_MEM_NO_BACKING && expected == err
-            && list_dir("/dev/shm").empty() && list_dir(tmp_.path()).empty();
+            && list_dir("/dev/shm").empty() && list_dir(dir).empty();
         if (!ok)
             fprintf(stderr, "rc %d: %s\n", rc, err);
-        umount(tmp_.path().c_str());
-        _exit(ok ? 0 : 1);
-    }
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status));
-    if (WEXITSTATUS(status) == 77)
+        return ok;
+        });
+    if (rc == 77)
         GTEST_SKIP() << "needs root and mount namespaces";
-    EXPECT_EQ(WEXITSTATUS(status), 0);
+    EXPECT_EQ(rc, 0);
 }
 
 } // namespace

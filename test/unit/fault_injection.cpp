@@ -92,10 +92,4 @@ int fcntl(int fd, int cmd, ...) {
     return real<int (*)(int, int, ...)>("fcntl")(fd, cmd, arg);
 }
 
-int access(const char *path, int mode) {
-    if (injected_faults.hide_proc && strncmp(path, "/proc/", 6) == 0)
-        return fail_with(ENOENT);
-    return real<int (*)(const char *, int)>("access")(path, mode);
-}
-
 } // extern "C"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Fault injection for the loader's fallbacks. fault_injection.cpp defines
-// memfd_create, shm_open, open, mkostemp, write, fcntl and access
-// in the test executable, where they take precedence over libc's; each
+// memfd_create, shm_open, open, mkostemp, write and fcntl in the test
+// executable, where they take precedence over libc's; each
 // fails as told here and otherwise calls libc's own.
 #pragma once
 
@@ -20,7 +20,6 @@ struct InjectedFaults {
     int write_errno = 0;           // every write fails with this
     bool short_and_interrupted_writes = false; // at most 1000 bytes, EINTR every third call
     int seal_errno = 0;            // fcntl(F_ADD_SEALS) fails with this
-    bool hide_proc = false;        // access("/proc/...") fails with ENOENT
 };
 
 // Calls observed since the last reset.

@@ -72,6 +72,12 @@ const BrokenCase kBrokenCases[] = {
     {"jmprel_target_outside_loads", "dynamic section: DT_JMPREL relocation 0 targets address 0x7fff00000000 outside the loaded segments"},
     {"init_array_outside_loads", "dynamic section: DT_INIT_ARRAY outside the loaded segments"},
     {"versym_outside_loads", "dynamic section: symbol versioning tables outside the loaded segments"},
+    {"dynamic_offset_mismatch", "PT_DYNAMIC (segment 4): p_offset and p_vaddr point at different bytes"},
+    {"reloc_symbol_out_of_range", "dynamic section: DT_JMPREL relocation 0 names symbol 16777215, the symbol table has "},
+    {"no_hash_table", "dynamic section: no symbol hash table (DT_HASH or DT_GNU_HASH)"},
+    {"symtab_smaller_than_hash", "dynamic section: symbol table (DT_SYMTAB) smaller than the "},
+    {"symbol_name_outside_strtab", "dynamic section: symbol 1 has its name outside the string table"},
+    {"gnu_hash_bucket_below_symoffset", "dynamic section: DT_GNU_HASH bucket "},
 };
 
 std::string validate(const std::vector<unsigned char> &image, int *rc) {

@@ -174,6 +174,9 @@ const unsigned kMaxProgramHeaders = 65536 / sizeof(Phdr);
 const unsigned kNativeClass = sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32;
 const unsigned kNativeData =
     __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB : ELFDATA2MSB;
+/* Dynamic tags recorded by index: DT_NUM, or more where an older <elf.h>
+ * (glibc < 2.36) does not count the DT_RELR tags. */
+const int kIndexedDynamicTags = DT_NUM > DT_RELRENT + 1 ? DT_NUM : DT_RELRENT + 1;
 
 /* [offset, offset + length) lies within [0, size). */
 bool range_within(uint64_t offset, uint64_t length, uint64_t size) noexcept {
@@ -352,11 +355,19 @@ private:
             case PT_TLS:
                 if (ph.p_type == PT_TLS && ph.p_filesz > ph.p_memsz)
                     return fail("PT_TLS: p_filesz is larger than p_memsz");
-                if (!file_backed(ph.p_vaddr, ph.p_filesz, NULL)
+            {
+                uint64_t offset;
+                if (!file_backed(ph.p_vaddr, ph.p_filesz, &offset)
                     || !range_within(ph.p_offset, ph.p_filesz, size_))
                     return fail("%s (segment %u): outside the loaded segments",
                                 segment_type_name(ph.p_type), i);
+                /* This validator reads it at p_offset, the dynamic linker
+                 * at p_vaddr: both must be the same bytes. */
+                if (offset != ph.p_offset)
+                    return fail("%s (segment %u): p_offset and p_vaddr point at "
+                                "different bytes", segment_type_name(ph.p_type), i);
                 break;
+            }
             default:
                 break;
             }
@@ -371,8 +382,8 @@ private:
     /* Stage 5: the dynamic section and the tables the dynamic linker reads
      * while loading and relocating. */
     bool check_dynamic_section() noexcept {
-        Addr value[DT_NUM] = {};
-        bool present[DT_NUM] = {};
+        Addr value[kIndexedDynamicTags] = {};
+        bool present[kIndexedDynamicTags] = {};
         ElfW(Xword) flags_1 = 0;
         ElfW(Addr) gnu_hash = 0, versym = 0, verneed = 0, verdef = 0;
         bool has_gnu_hash = false, terminated = false;
@@ -385,7 +396,7 @@ private:
                 terminated = true;
                 break;
             }
-            if (d.d_tag >= 0 && d.d_tag < DT_NUM) {
+            if (d.d_tag >= 0 && d.d_tag < kIndexedDynamicTags) {
                 value[d.d_tag] = d.d_un.d_val;
                 present[d.d_tag] = true;
             } else if (d.d_tag == DT_FLAGS_1) {
@@ -438,9 +449,14 @@ private:
                             (unsigned long long)d.d_un.d_val);
         }
 
+        if (!present[DT_HASH] && !has_gnu_hash)
+            return fail("dynamic section: no symbol hash table (DT_HASH or "
+                        "DT_GNU_HASH)");
         if (present[DT_HASH] && !check_sysv_hash(value[DT_HASH]))
             return false;
         if (has_gnu_hash && !check_gnu_hash(gnu_hash))
+            return false;
+        if (!check_symbols(value[DT_SYMTAB], versym))
             return false;
 
         if (!check_table(present, value, DT_RELA, DT_RELASZ, "relocations (DT_RELA)")
@@ -493,8 +509,8 @@ private:
     }
 
     /* Relocation targets must be inside the object's memory image, or the
-     * dynamic linker writes to an arbitrary address. Rel and Rela entries
-     * both start with r_offset. */
+     * dynamic linker writes to an arbitrary address; the symbols they name
+     * must exist. Rel and Rela entries both start with r_offset, r_info. */
     bool check_reloc_targets(Addr table, uint64_t table_size, size_t entry_size,
                              const char *what) noexcept {
         uint64_t offset;
@@ -502,12 +518,19 @@ private:
             return true; /* reported by check_table */
         uint64_t n = table_size / entry_size;
         for (uint64_t i = 0; i < n; i++) {
-            Addr r_offset;
-            memcpy(&r_offset, image_ + offset + i * entry_size, sizeof r_offset);
-            if (!in_memory_image(r_offset, sizeof(Addr)))
+            ElfW(Rel) r;
+            memcpy(&r, image_ + offset + i * entry_size, sizeof r);
+            /* ELF64_R_SYM or ELF32_R_SYM */
+            uint64_t symbol = sizeof(Addr) == 8 ? (uint64_t)r.r_info >> 32
+                                                : (uint64_t)r.r_info >> 8;
+            if (!in_memory_image(r.r_offset, sizeof(Addr)))
                 return fail("dynamic section: %s relocation %llu targets address "
                             "0x%llx outside the loaded segments", what,
-                            (unsigned long long)i, (unsigned long long)r_offset);
+                            (unsigned long long)i, (unsigned long long)r.r_offset);
+            if (symbol >= symbol_count_)
+                return fail("dynamic section: %s relocation %llu names symbol %llu, "
+                            "the symbol table has %llu", what, (unsigned long long)i,
+                            (unsigned long long)symbol, (unsigned long long)symbol_count_);
         }
         return true;
     }
@@ -524,6 +547,7 @@ private:
         if (!file_backed(addr, (2 + (uint64_t)header[0] + header[1]) * 4, NULL))
             return fail("dynamic section: DT_HASH buckets or chains outside the "
                         "loaded segments");
+        symbol_count_ = header[1];
         return true;
     }
 
@@ -543,9 +567,63 @@ private:
                         "a power of two", bloom_size);
         uint64_t length = sizeof header + (uint64_t)bloom_size * sizeof(Addr)
             + (uint64_t)nbuckets * 4;
-        if (!file_backed(addr, length, NULL))
+        if (!file_backed(addr, length, &offset))
             return fail("dynamic section: DT_GNU_HASH buckets outside the loaded "
                         "segments");
+        /* The symbol count is one past the end of the last chain. Chains
+         * start at symoffset; a bucket below it would index before them. */
+        uint32_t symoffset = header[1], last_bucket = 0;
+        uint64_t buckets = offset + sizeof header + (uint64_t)bloom_size * sizeof(Addr);
+        for (uint32_t b = 0; b < nbuckets; b++) {
+            uint32_t bucket;
+            memcpy(&bucket, image_ + buckets + (uint64_t)b * 4, 4);
+            if (bucket != 0 && bucket < symoffset)
+                return fail("dynamic section: DT_GNU_HASH bucket %u is below "
+                            "symoffset %u", bucket, symoffset);
+            if (bucket > last_bucket)
+                last_bucket = bucket;
+        }
+        uint64_t count = symoffset;
+        if (last_bucket != 0) {
+            Addr chains = addr + length;
+            uint64_t i = last_bucket;
+            for (;;) {
+                uint64_t chain_offset;
+                uint32_t hash;
+                if (!file_backed(chains + (i - symoffset) * 4, 4, &chain_offset))
+                    return fail("dynamic section: DT_GNU_HASH chains outside the "
+                                "loaded segments");
+                memcpy(&hash, image_ + chain_offset, 4);
+                if (hash & 1)
+                    break;
+                i++;
+            }
+            count = i + 1;
+        }
+        /* With DT_HASH too, the tables must be covered for either count. */
+        if (count > symbol_count_)
+            symbol_count_ = count;
+        return true;
+    }
+
+    /* The symbol table and the version table hold symbol_count_ entries,
+     * whose names lie in the string table. */
+    bool check_symbols(Addr symtab, Addr versym) noexcept {
+        uint64_t offset;
+        if (!file_backed(symtab, symbol_count_ * sizeof(Sym), &offset))
+            return fail("dynamic section: symbol table (DT_SYMTAB) smaller than "
+                        "the %llu symbols of the hash table",
+                        (unsigned long long)symbol_count_);
+        for (uint64_t i = 0; i < symbol_count_; i++) {
+            Sym sym;
+            memcpy(&sym, image_ + offset + i * sizeof sym, sizeof sym);
+            if (!check_string(sym.st_name))
+                return fail("dynamic section: symbol %llu has its name outside the "
+                            "string table", (unsigned long long)i);
+        }
+        if (versym && !file_backed(versym, symbol_count_ * sizeof(ElfW(Half)), NULL))
+            return fail("dynamic section: symbol versioning tables outside the "
+                        "loaded segments");
         return true;
     }
 
@@ -620,6 +698,7 @@ private:
     Phdr dynamic_ = {};
     uint64_t strtab_offset_ = 0;
     uint64_t strtab_size_ = 0;
+    uint64_t symbol_count_ = 0; /* from the hash tables */
 };
 
 /* ------------------------------------------------------------------------
@@ -656,6 +735,7 @@ private:
 struct Backing {
     UniqueFd fd;
     char path[PATH_MAX] = "";
+    bool path_in_proc = false; /* reachable only if /proc is mounted */
     char shm_name[64] = "";
     char file_name[PATH_MAX] = "";
 
@@ -677,6 +757,7 @@ struct Backing {
         unlink_name();
         fd.reset(-1);
         path[0] = '\0';
+        path_in_proc = false;
     }
 
     ~Backing() { unlink_name(); }
@@ -700,10 +781,13 @@ bool write_all(int fd, const unsigned char *data, size_t size) noexcept {
     return true;
 }
 
-bool proc_fd_path(int fd, char *path, size_t path_size) noexcept {
+void proc_fd_path(int fd, char *path, size_t path_size) noexcept {
     /* /proc/<pid>/fd/N rather than /proc/self/fd/N: gdb opens the path the
      * dynamic linker recorded, in its own process. */
     snprintf(path, path_size, "/proc/%ld/fd/%d", (long)getpid(), fd);
+}
+
+bool path_reachable(const char *path) noexcept {
     return access(path, F_OK) == 0;
 }
 
@@ -769,15 +853,15 @@ bool back_with_memfd(const unsigned char *image, size_t size, const char *label,
         return false;
     }
     /* What the dynamic linker maps is exactly what was validated. */
-    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0
-        || fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL) != 0) {
+    if (fcntl(fd, F_ADD_SEALS,
+              F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
         tried.append("memfd seals: %s", strerror(errno));
         return false;
     }
-    if (!proc_fd_path(fd, b.path, sizeof b.path)) {
-        tried.append("memfd: %s is not reachable (is /proc mounted?)", b.path);
-        return false;
-    }
+    /* Whether /proc is there is asked only if dlopen fails: it costs a
+     * path lookup on every load otherwise. */
+    proc_fd_path(fd, b.path, sizeof b.path);
+    b.path_in_proc = true;
     return true;
 }
 
@@ -815,7 +899,8 @@ bool back_with_tmpfile(const unsigned char *image, size_t size, Backing &b,
     int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0700);
     if (fd >= 0) {
         b.fd.reset(fd);
-        if (!proc_fd_path(fd, b.path, sizeof b.path))
+        proc_fd_path(fd, b.path, sizeof b.path);
+        if (!path_reachable(b.path))
             b.fd.reset(-1); /* no /proc: a named file is needed */
     }
     if (b.fd.get() < 0) {
@@ -849,22 +934,16 @@ bool back_with_tmpfile(const unsigned char *image, size_t size, Backing &b,
     return true;
 }
 
-/* Tries each way in turn; the first that works wins. A way that fails
- * cleans up after itself through Backing's destructors. */
-bool make_backing(const unsigned char *image, size_t size, const char *label,
-                  Backing &b, ErrorBuffer &err) noexcept {
-    char tried_text[768];
-    ErrorBuffer tried(tried_text, sizeof tried_text);
-    if (back_with_memfd(image, size, label, b, tried))
-        return true;
-    b.reset();
-    if (back_with_shm(image, size, b, tried))
-        return true;
-    b.reset();
-    if (back_with_tmpfile(image, size, b, tried))
-        return true;
-    err.set("no way to hold the image in an executable file: %s", tried.text());
-    return false;
+/* The ways to hold the image, in the order they are tried. */
+const int kBackingWays = 3;
+
+bool make_backing(int way, const unsigned char *image, size_t size,
+                  const char *label, Backing &b, ErrorBuffer &tried) noexcept {
+    switch (way) {
+    case 0: return back_with_memfd(image, size, label, b, tried);
+    case 1: return back_with_shm(image, size, b, tried);
+    default: return back_with_tmpfile(image, size, b, tried);
+    }
 }
 
 /* ------------------------------------------------------------------------
@@ -901,6 +980,16 @@ Loaded *loaded_take(void *handle) noexcept {
         *p = l->next;
     pthread_mutex_unlock(&loaded_lock);
     return l;
+}
+
+int match_loaded_path(struct dl_phdr_info *info, size_t, void *path) noexcept {
+    return info->dlpi_name && strcmp(info->dlpi_name, static_cast<const char *>(path)) == 0;
+}
+
+/* Whether an object loaded from path is still loaded; unlike a dlopen with
+ * RTLD_NOLOAD, this opens no file. */
+bool still_loaded(const char *path) noexcept {
+    return dl_iterate_phdr(match_loaded_path, const_cast<char *>(path)) != 0;
 }
 
 /* dlerror's text starts with the path it was given, which means nothing to
@@ -947,18 +1036,33 @@ extern "C" int erts_dlopen_mem(const void *image, size_t size, const char *label
         err.set("out of memory");
         return ERTS_DLOPEN_MEM_NO_MEMORY;
     }
+    /* Each way in turn, until one holds the image and dlopen takes it. A
+     * way that fails cleans up after itself (Backing::reset). */
+    char tried_text[768];
+    ErrorBuffer tried(tried_text, sizeof tried_text);
     Backing b;
-    if (!make_backing(static_cast<const unsigned char *>(image), size, label, b, err)) {
+    void *h = NULL;
+    for (int way = 0; way < kBackingWays && !h; way++) {
+        b.reset();
+        if (!make_backing(way, static_cast<const unsigned char *>(image), size,
+                          label, b, tried))
+            continue;
+        h = dlopen(b.path, RTLD_NOW);
+        b.unlink_name(); /* whether dlopen succeeded or not */
+        if (!h && b.path_in_proc && !path_reachable(b.path)) {
+            (void)dlerror();
+            tried.append("memfd: %s is not reachable (is /proc mounted?)", b.path);
+        } else if (!h) {
+            set_dlopen_error(err, label, b.path);
+            free(entry);
+            return ERTS_DLOPEN_MEM_DLOPEN_FAILED;
+        }
+    }
+    if (!h) {
+        err.set("no way to hold the image in an executable file: %s", tried.text());
         free(entry);
         return ERTS_DLOPEN_MEM_NO_BACKING;
     }
-    void *h = dlopen(b.path, RTLD_NOW);
-    if (!h) {
-        set_dlopen_error(err, label, b.path);
-        free(entry);
-        return ERTS_DLOPEN_MEM_DLOPEN_FAILED;
-    }
-    b.unlink_name();
     entry->handle = h;
     entry->fd = b.fd.release();
     snprintf(entry->path, sizeof entry->path, "%s", b.path);
@@ -974,10 +1078,7 @@ extern "C" int erts_dlclose_mem(void *handle) {
     int rc = dlclose(handle) == 0 ? ERTS_DLOPEN_MEM_OK : ERTS_DLOPEN_MEM_DLCLOSE_FAILED;
     /* An object dlclose does not unload (STB_GNU_UNIQUE symbols, or another
      * dlopen of it) keeps its fd, so that its path stays its own. */
-    void *still = dlopen(l->path, RTLD_NOW | RTLD_NOLOAD);
-    if (still)
-        dlclose(still);
-    else
+    if (!still_loaded(l->path))
         close(l->fd);
     free(l);
     return rc;
