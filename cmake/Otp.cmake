@@ -36,6 +36,9 @@ set(OTP_BUILD_JOBS "${_otp_ncpu}" CACHE STRING "make -j for the OTP build")
 
 find_program(BASH_EXECUTABLE bash REQUIRED)
 
+# The project's root: where erts/ and lib/ (patches and new files) live.
+get_filename_component(_otp_project_root "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
+
 set(OTP_SRC_DIR "${CMAKE_BINARY_DIR}/otp-src")
 set(OTP_ROOT "${CMAKE_BINARY_DIR}/otp")
 set(OTP_ERL "${OTP_ROOT}/bin/erl")
@@ -46,7 +49,7 @@ file(MAKE_DIRECTORY "${_otp_stamps}")
 
 # Everything the project puts into OTP: patch series and new files.
 file(GLOB_RECURSE _otp_inputs CONFIGURE_DEPENDS
-     "${PROJECT_SOURCE_DIR}/erts/*" "${PROJECT_SOURCE_DIR}/lib/*")
+     "${_otp_project_root}/erts/*" "${_otp_project_root}/lib/*")
 list(SORT _otp_inputs)
 
 # A file whose content changes with the settings and with the set of input
@@ -70,8 +73,8 @@ endif()
 
 set(_otp_prepare_cmd
     "${BASH_EXECUTABLE}" "${_otp_scripts}/fetch-and-prepare.sh"
-    "${OTP_VERSION}" "${OTP_DOWNLOAD_CACHE}/debian-src" "${OTP_SOURCE_DIR}"
-    "${OTP_SRC_DIR}" "${PROJECT_SOURCE_DIR}")
+    "${OTP_VERSION}" "${OTP_DOWNLOAD_CACHE}/debian-src"
+    "${OTP_SRC_DIR}" "${_otp_project_root}" ${OTP_SOURCE_DIR})
 set(_otp_build_cmd
     "${CMAKE_COMMAND}" -E env
     "OTP_BUILD_JOBS=${OTP_BUILD_JOBS}" "OTP_BUILD_EMU_FLAVOR=${_otp_emu}"

@@ -39,16 +39,16 @@ mkdir -p "$meta"
 # erlang-{asn1,common-test,crypto,dialyzer,edoc,eunit,parsetools,reltool,
 # syntax-tools,tools} and starts crypto, asn1, public_key, ssl and inets;
 # edoc needs xmerl.
-keep=" kernel stdlib sasl compiler erl_interface
-       parsetools tools runtime_tools common_test syntax_tools
-       crypto public_key asn1 ssl inets
-       eunit edoc xmerl dialyzer reltool "
+keep=(kernel stdlib sasl compiler erl_interface
+      parsetools tools runtime_tools common_test syntax_tools
+      crypto public_key asn1 ssl inets
+      eunit edoc xmerl dialyzer reltool)
 
 configure_args=("--prefix=$prefix" --without-javac)
 for d in "$src"/lib/*/; do
     app=$(basename "$d")
     [ -f "$d/vsn.mk" ] || continue
-    case " $(echo $keep) " in *" $app "*) ;; *) configure_args+=("--without-$app") ;; esac
+    case " ${keep[*]} " in *" $app "*) ;; *) configure_args+=("--without-$app") ;; esac
 done
 # shellcheck disable=SC2206 # word splitting wanted
 configure_args+=(${OTP_EXTRA_CONFIGURE_ARGS:-})
@@ -91,8 +91,31 @@ fi
 if [ -n "$reason" ]; then
     log "configure ($reason)"
     rm -f "$stamp"
+    t0=$SECONDS
+    # configure rewrites every file it generates (erl_version.h, Makefiles,
+    # ...), and make would then recompile the whole emulator. Keep copies of
+    # the previous run's outputs and give back their old mtime to those whose
+    # content did not change.
+    outputs=$meta/configure-outputs prev=$meta/prev-outputs
+    rm -rf "$prev"; mkdir -p "$prev"
+    if [ -f "$outputs" ]; then
+        (cd "$src" && while IFS= read -r f; do
+            [ ! -f "$f" ] || cp -p --parents "$f" "$prev/"
+        done < "$outputs")
+    fi
+    touch "$meta/configure-start"
     (cd "$src" && ./configure "${configure_args[@]}") > "$meta/configure.log" 2>&1 \
         || { tail -40 "$meta/configure.log" >&2; die "configure failed; log: $meta/configure.log"; }
+    (cd "$src" && find . -path ./.erts-dlopen-mem -prune -o -type f -newer "$meta/configure-start" -print) \
+        | sed 's|^\./||' > "$outputs"
+    kept=0
+    while IFS= read -r f; do
+        if [ -f "$prev/$f" ] && cmp -s "$prev/$f" "$src/$f"; then
+            touch -r "$prev/$f" "$src/$f"; kept=$((kept + 1))
+        fi
+    done < "$outputs"
+    rm -rf "$prev"
+    log "configure took $((SECONDS - t0)) s ($(wc -l < "$outputs") files written, $kept unchanged kept their mtime)"
     # What configure left out, for the log reader.
     sed -n '/APPLICATIONS DISABLED/,/^\*\*\*\*\*.*$/p;/APPLICATIONS INFORMATION/,$p' "$meta/configure.log" \
         | grep -v 'User gave --without' >&2 || true
@@ -103,20 +126,43 @@ fi
 
 # --- build ------------------------------------------------------------------------
 
+# OTP's recursive make prints hundreds of "Nothing to be done" lines on an
+# incremental build; drop those, keep everything else and make's status.
+quiet_make() {
+    { make --no-print-directory "$@" 2>&1; echo $? > "$meta/make.rc"; } \
+        | { grep --line-buffered -v "Nothing to be done for" || true; }
+    return "$(cat "$meta/make.rc")"
+}
+
 log "make -j$jobs (primary flavour and applications)"
-make -C "$src" -j"$jobs"
+t0=$SECONDS
+quiet_make -C "$src" -j"$jobs"
+log "make took $((SECONDS - t0)) s"
 if [ "$build_emu" = 1 ]; then
     # The interpreter flavour links with $(CC), not $(CXX): a C++ object that
     # needs libstdc++ fails here and not in the JIT flavour.
     log "make -j$jobs emulator FLAVOR=emu"
-    make -C "$src" -j"$jobs" emulator FLAVOR=emu
+    t0=$SECONDS
+    quiet_make -C "$src" -j"$jobs" emulator FLAVOR=emu
+    log "make emulator FLAVOR=emu took $((SECONDS - t0)) s"
 fi
 
 # --- install ----------------------------------------------------------------------
 
 log "make install into $prefix"
+t0=$SECONDS
 make -C "$src" install > "$meta/install.log" 2>&1 \
     || { tail -40 "$meta/install.log" >&2; die "make install failed; log: $meta/install.log"; }
+erts_bin=$(echo "$prefix"/lib/erlang/erts-*/bin)
+[ -d "$erts_bin" ] || die "no erts-*/bin under $prefix/lib/erlang"
+if [ "$build_emu" = 1 ]; then
+    # `make install` installs only the primary flavour (as beam.smp); erlexec
+    # picks bin/beam.<flavour> for -emu_flavor <flavour>.
+    emu=$(find "$src/bin" -mindepth 2 -maxdepth 2 -name beam.emu -type f | head -n 1)
+    [ -n "$emu" ] || die "beam.emu was not built"
+    install -m 755 "$emu" "$erts_bin/beam.emu"
+fi
+log "make install took $((SECONDS - t0)) s"
 
 # Debian's javascript.patch keeps common_test's jquery files out of the
 # install; link them back the way Debian's erlang-common-test package does, so

@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# fetch-and-prepare.sh <otp-version> <download-cache> <otp-source-dir|""> <dest-src-dir> <project-root>
+# fetch-and-prepare.sh <otp-version> <download-cache> <dest-src-dir> <project-root> [<otp-source-dir>]
 #
-# The first step of the `otp` CMake target: with an empty <otp-source-dir>,
-# fetches (or reuses from <download-cache>) Debian's verified source package of
-# OTP <otp-version>; then prepares <dest-src-dir> from it, or from the user's
-# own tree, with the project's patches and new files (prepare-source.sh).
+# The first step of the `otp` CMake target: without <otp-source-dir> (or with
+# an empty one), fetches (or reuses from <download-cache>) Debian's verified
+# source package of OTP <otp-version>; then prepares <dest-src-dir> from it, or
+# from the user's own tree, with the project's patches and new files
+# (prepare-source.sh). The optional argument comes last because CMake drops
+# empty arguments.
 set -euo pipefail
 
-[ $# -eq 5 ] || { echo "usage: $0 <otp-version> <download-cache> <otp-source-dir|\"\"> <dest-src-dir> <project-root>" >&2; exit 2; }
+if [ $# -lt 4 ] || [ $# -gt 5 ]; then
+    echo "usage: $0 <otp-version> <download-cache> <dest-src-dir> <project-root> [<otp-source-dir>]" >&2
+    exit 2
+fi
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-version=$1 cache=$2 user_src=$3 dest=$4 root=$5
+version=$1 cache=$2 dest=$3 root=$4 user_src=${5:-}
 
 if [ -n "$user_src" ]; then
     input=$user_src

@@ -179,7 +179,8 @@ for path in "${!touched[@]}"; do
 done
 # git apply must not see an enclosing repository (the build directory may lie
 # inside one): from a subdirectory of a repository it silently skips paths.
-export GIT_CEILING_DIRECTORIES=$(dirname "$staging")
+GIT_CEILING_DIRECTORIES=$(dirname "$staging")
+export GIT_CEILING_DIRECTORIES
 for p in "${patches[@]}"; do
     log "applying ${p#"$root/"}"
     if ! (cd "$staging" && git apply --whitespace=nowarn -p1 "$p") >&2; then

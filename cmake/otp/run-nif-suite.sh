@@ -101,12 +101,14 @@ set +e
 ct_status=${PIPESTATUS[0]}
 set -e
 
-# Counts from the suite.summary files ct writes for each suite:
-# {summary,{Ok,Failed,{UserSkipped,AutoSkipped}}}.
+# Counts from the suite.summary files ct writes for each suite: the first
+# four integers are Ok, Failed, UserSkipped, AutoSkipped, both in OTP 27's
+# {summary,{Ok,Failed,USkip,ASkip,Elapsed}} and older {summary,{Ok,Failed,{USkip,ASkip}}}.
 ok=0 failed=0 uskip=0 askip=0 n=0
 while IFS= read -r f; do
-    read -r a b c d < <(sed -n 's/.*{summary,{\([0-9]*\),\([0-9]*\),{\([0-9]*\),\([0-9]*\)}}}.*/\1 \2 \3 \4/p' "$f")
-    [ -n "${a:-}" ] || continue
+    a="" b="" c="" d=""
+    read -r a b c d < <(grep -o '{summary,.*' "$f" | grep -o '[0-9]\+' | head -n 4 | tr '\n' ' '; echo) || true
+    [ -n "$d" ] || { log "WARNING: cannot read $f"; continue; }
     ok=$((ok + a)); failed=$((failed + b)); uskip=$((uskip + c)); askip=$((askip + d)); n=$((n + 1))
 done < <(find "$logdir" -name suite.summary)
 if [ "$n" -eq 0 ]; then
