@@ -50,6 +50,7 @@ file(MAKE_DIRECTORY "${_otp_stamps}")
 # Everything the project puts into OTP: patch series and new files.
 file(GLOB_RECURSE _otp_inputs CONFIGURE_DEPENDS
      "${_otp_project_root}/erts/*" "${_otp_project_root}/lib/*")
+list(FILTER _otp_inputs EXCLUDE REGEX "/lib/examples/")
 list(SORT _otp_inputs)
 
 # A file whose content changes with the settings and with the set of input

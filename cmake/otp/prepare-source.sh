@@ -143,15 +143,16 @@ patch_paths() {
 }
 
 # The project's new files, relative to <project-root>: all files under erts/
-# and lib/ except the patch directories and README/markdown files right at
-# those two top levels.
+# and lib/ except the patch directories, lib/examples (the project's example
+# applications, not part of OTP) and README/markdown files right at those two
+# top levels.
 overlay=()
 for top in erts lib; do
     [ -d "$root/$top" ] || continue
     while IFS= read -r -d '' f; do
         rel=${f#"$root/"}
         case $rel in
-            "$top"/patches/*) continue ;;
+            "$top"/patches/*|lib/examples/*) continue ;;
             "$top"/*/*) ;;
             "$top"/README*|"$top"/*.md) continue ;;
         esac
