@@ -205,6 +205,8 @@ for path in "${!all[@]}"; do
     if [ ! -e "$want" ] && [ ! -L "$want" ]; then
         if [ -e "$have" ] || [ -L "$have" ]; then
             rm -f "$have"; changed=$((changed + 1)); log "removed $path"
+            # An empty directory left in lib/ would be taken for an application.
+            rmdir -p --ignore-fail-on-non-empty "$(dirname "$have")" 2>/dev/null || true
         fi
         continue
     fi
