@@ -118,14 +118,14 @@ add_custom_target(otp_refresh
 # runs share test_server's `variables` in the source tree: never in parallel.
 set(_otp_results "${CMAKE_BINARY_DIR}/otp-test-results")
 add_test(NAME otp.nif_SUITE
-         COMMAND "${BASH_EXECUTABLE}" "${_otp_scripts}/run-nif-suite.sh"
+         COMMAND "${BASH_EXECUTABLE}" "${_otp_scripts}/run-otp-suite.sh"
                  "${OTP_SRC_DIR}" "${OTP_ROOT}" "${_otp_results}/nif_SUITE" nif_SUITE)
 set_tests_properties(otp.nif_SUITE PROPERTIES
   LABELS otp TIMEOUT 1800 RESOURCE_LOCK otp_test_server)
 if(OTP_BUILD_EMU_FLAVOR)
   add_test(NAME otp.nif_SUITE.emu
            COMMAND "${CMAKE_COMMAND}" -E env OTP_TEST_FLAVOR=emu
-                   "${BASH_EXECUTABLE}" "${_otp_scripts}/run-nif-suite.sh"
+                   "${BASH_EXECUTABLE}" "${_otp_scripts}/run-otp-suite.sh"
                    "${OTP_SRC_DIR}" "${OTP_ROOT}" "${_otp_results}/nif_SUITE.emu" nif_SUITE)
   set_tests_properties(otp.nif_SUITE.emu PROPERTIES
     LABELS otp TIMEOUT 1800 RESOURCE_LOCK otp_test_server)

@@ -14,6 +14,9 @@ packages=(
     dpkg-dev devscripts git xz-utils debian-archive-keyring
     # building Erlang/OTP
     autoconf m4 libncurses-dev libssl-dev zlib1g-dev libjs-jquery libjs-jquery-tablesorter
+    # the example and end-to-end tests: Debian's rebar3, and Debian's own
+    # erlang as the stock VM an escript must fail on politely
+    erlang-base rebar3 python3 unzip
 )
 
 missing=()

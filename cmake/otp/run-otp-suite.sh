@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# run-nif-suite.sh <src-dir> <install-prefix> <results-dir> [suite...]
+# run-otp-suite.sh <src-dir> <install-prefix> <results-dir> [suite...]
 #
-# Runs OTP's own upstream test suites of erts/emulator (default: nif_SUITE)
-# through OTP's test framework on the built VM, the way `make test` in
-# erts/emulator does (make/test_target_script.sh), with the installed
-# <install-prefix>/bin first in PATH:
+# Runs OTP's own upstream test suites of one application (OTP_TEST_APP, the
+# directory holding its test/ in the source tree: erts/emulator by default,
+# or e.g. lib/kernel; default suite: nif_SUITE) through OTP's test framework
+# on the built VM, the way `make test` does (make/test_target_script.sh),
+# with the installed <install-prefix>/bin first in PATH:
 #   1. test_server is compiled and ts:install() writes its `variables` (CC,
 #      CFLAGS, ...). Without them the NIF libraries in <suite>_data are
 #      silently not built and every load fails;
@@ -15,13 +16,13 @@
 #   4. ct_run runs them, logs in <results-dir>/ct_logs.
 # Prints the counts and exits non-zero if a case failed or none ran.
 #
-# Environment: OTP_TEST_FLAVOR=emu|jit runs the suites on that emulator
-# flavour (erl -emu_flavor); CT_EXTRA_ARGS is passed on to ct_run (e.g.
-# "-case t_load_race").
+# Environment: OTP_TEST_APP as above; OTP_TEST_FLAVOR=emu|jit runs the suites
+# on that emulator flavour (erl -emu_flavor); CT_EXTRA_ARGS is passed on to
+# ct_run (e.g. "-case t_load_race" or "-group priv_nif").
 set -euo pipefail
 
-die() { echo "run-nif-suite: error: $*" >&2; exit 2; }
-log() { echo "run-nif-suite: $*" >&2; }
+die() { echo "run-otp-suite: error: $*" >&2; exit 2; }
+log() { echo "run-otp-suite: $*" >&2; }
 
 [ $# -ge 3 ] || die "usage: $0 <src-dir> <install-prefix> <results-dir> [suite...]"
 src=$(cd "$1" && pwd)
@@ -33,7 +34,8 @@ suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(nif_SUITE)
 
 [ -x "$prefix/bin/erl" ] || die "$prefix/bin/erl not found (build and install OTP first)"
-[ -d "$src/erts/emulator/test" ] || die "$src/erts/emulator/test not found"
+app=${OTP_TEST_APP:-erts/emulator}
+[ -d "$src/$app/test" ] || die "$src/$app/test not found"
 
 export ERL_TOP=$src
 export PATH=$prefix/bin:$src/bin:$PATH
@@ -59,13 +61,13 @@ if [ ! -f "$ts_dir/variables" ]; then
     [ -f "$ts_dir/variables" ] || { cat "$results/ts_install.log" >&2; die "ts:install() wrote no variables"; }
 fi
 
-# 2. release the emulator's test suites.
-log "releasing erts/emulator tests into $rel"
+# 2. release the application's test suites (into <app>_test, as OTP names it).
+log "releasing $app tests into $rel"
 rm -rf "$rel"
 mkdir -p "$rel"
-make -C "$src/erts/emulator/test" RELEASE_PATH="$rel" release_tests_spec > "$results/release_tests.log" 2>&1 \
+make -C "$src/$app/test" RELEASE_PATH="$rel" release_tests_spec > "$results/release_tests.log" 2>&1 \
     || { tail -30 "$results/release_tests.log" >&2; die "release_tests_spec failed"; }
-test_dir=$rel/emulator_test
+test_dir=$rel/$(basename "$app")_test
 [ -d "$test_dir" ] || die "$test_dir not created by release_tests_spec"
 for s in "${suites[@]}"; do
     [ -f "$test_dir/$s.erl" ] || die "no suite $s in $test_dir"
@@ -97,7 +99,7 @@ set +e
     -boot start_sasl -sasl errlog_type error \
     -pz "$ts_dir" -pz . \
     -ct_test_vars '{net_dir,""}' \
-    -noinput -sname "ct_nif_$$" -rsh ssh) 2>&1 | tee "$results/ct_run.log"
+    -noinput -sname "ct_otp_$$" -rsh ssh) 2>&1 | tee "$results/ct_run.log"
 ct_status=${PIPESTATUS[0]}
 set -e
 
@@ -122,14 +124,14 @@ fi
 skipped=$((uskip + askip))
 
 echo
-echo "run-nif-suite: ${suites[*]}: $ok ok, $failed failed, $skipped skipped ($uskip by the suite, $askip auto), ct_run exit $ct_status"
-echo "run-nif-suite: logs: $logdir/index.html"
+echo "run-otp-suite: ${suites[*]}: $ok ok, $failed failed, $skipped skipped ($uskip by the suite, $askip auto), ct_run exit $ct_status"
+echo "run-otp-suite: logs: $logdir/index.html"
 # The plain closing line CI tools read ("N passed, N failed", one word before).
 label=${suites[0]}
-[ ${#suites[@]} -eq 1 ] || label=erts_suites
+[ ${#suites[@]} -eq 1 ] || label=otp_suites
 echo "$label: $ok passed, $failed failed, $skipped skipped"
 if [ "$failed" -ne 0 ]; then exit 1; fi
-if [ $((ok + failed)) -eq 0 ]; then echo "run-nif-suite: error: no test case ran" >&2; exit 1; fi
+if [ $((ok + failed)) -eq 0 ]; then echo "run-otp-suite: error: no test case ran" >&2; exit 1; fi
 if [ "$askip" -ne 0 ]; then log "WARNING: $askip case(s) auto-skipped (a failed init/group init?)"; fi
-if [ "$ct_status" -ne 0 ]; then echo "run-nif-suite: error: ct_run exited $ct_status" >&2; exit 1; fi
+if [ "$ct_status" -ne 0 ]; then echo "run-otp-suite: error: ct_run exited $ct_status" >&2; exit 1; fi
 exit 0

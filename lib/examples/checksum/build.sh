@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# build.sh <otp-root> <out-dir>
+#
+# Builds the memnif_checksum example with the Erlang/OTP installed in
+# <otp-root> (its erlc and escript, and its erl_nif.h) and the system's C++
+# compiler, into <out-dir>:
+#
+#   lib/memnif_checksum/{ebin,priv}   the application as a directory (release
+#                                     or ERL_LIBS layout; priv holds the .so)
+#   memnif_checksum                   the escript (escript:create/2): one file,
+#                                     the NIF library inside its archive
+#   embedded/memnif_checksum_nif.beam the NIF module with the NIF library's
+#                                     image inside the .beam
+#
+# Incremental: make rebuilds the library, the rest is cheap and always redone.
+set -euo pipefail
+
+die() { echo "memnif_checksum build: error: $*" >&2; exit 1; }
+
+[ $# -eq 2 ] || die "usage: $0 <otp-root> <out-dir>"
+here=$(cd "$(dirname "$0")" && pwd)
+otp=$(cd "$1" && pwd) || die "$1: no such directory"
+mkdir -p "$2"
+out=$(cd "$2" && pwd)
+erl=$otp/bin/erl
+erlc=$otp/bin/erlc
+escript=$otp/bin/escript
+for tool in "$erl" "$erlc" "$escript"; do
+    [ -x "$tool" ] || die "$tool not found (is <otp-root> an Erlang/OTP installation?)"
+done
+unset ERL_LIBS ERL_FLAGS ERL_AFLAGS ERL_ZFLAGS ERL_COMPILER_OPTIONS MAKEFLAGS MFLAGS MAKELEVEL || true
+
+app=$out/lib/memnif_checksum
+mkdir -p "$app/ebin" "$app/priv" "$out/embedded" "$out/tools-ebin"
+
+# 1. The NIF library, against the erl_nif.h of the runtime that will load it.
+make -s -C "$here/c_src" ERL="$erl" PRIV_DIR="$app/priv" OBJ_DIR="$out/obj"
+
+# 2. The modules. r25: an Erlang/OTP 25 can load them too, so that on a
+#    runtime that cannot load NIF libraries from memory the escript gets as
+#    far as saying so, instead of failing on an unknown instruction.
+"$erlc" -W -Werror +r25 +debug_info -o "$app/ebin" "$here"/src/memnif_checksum.erl "$here"/src/memnif_checksum_nif.erl
+modules=$(find "$app/ebin" -maxdepth 1 -name '*.beam' -printf '%f\n' | sed 's|\.beam$||' | sort | paste -sd, -)
+sed "s/{modules, \[\]}/{modules, [$modules]}/" "$here/src/memnif_checksum.app.src" > "$app/ebin/memnif_checksum.app"
+
+# 3. The escript: one file, the NIF library in its archive.
+"$escript" "$here/tools/create_escript.escript" "$out/memnif_checksum" "$app"
+
+# 4. The self-contained NIF module: the library's image compiled into the
+#    .beam as a literal by the memnif_embed parse transform.
+"$erlc" -W -Werror -o "$out/tools-ebin" "$here/embed/memnif_embed.erl"
+"$erlc" -W -Werror -pa "$out/tools-ebin" \
+    -DEMBED_NIF_IMAGE="\"$app/priv/memnif_checksum_nif.so\"" \
+    -o "$out/embedded" "$here/src/memnif_checksum_nif.erl"
+echo "built in $out: memnif_checksum (escript), lib/memnif_checksum, embedded/memnif_checksum_nif.beam"
