@@ -101,14 +101,17 @@ int create_memfd() {
     return fd;
 }
 
-// As back_with_memfd: seal, then check that /proc/PID/fd/N is reachable.
-bool seal_and_check_path(int fd) {
-    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0
-        || fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL) != 0)
-        return false;
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%ld/fd/%d", static_cast<long>(getpid()), fd);
-    return access(path, F_OK) == 0;
+// As seal_memfd in erl_dlopen_mem.cpp: all seals in one call, asked again
+// on EBUSY (transient page references).
+bool seal_like_the_loader(int fd) {
+    const int seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        if (fcntl(fd, F_ADD_SEALS, seals) == 0)
+            return true;
+        if (errno != EBUSY)
+            return false;
+    }
+    return false;
 }
 
 void skip_with_errno(benchmark::State &state, const char *what) {
@@ -236,7 +239,7 @@ void breakdown_validate(benchmark::State &state, const Image &image) {
 void breakdown_dlopen_prepared_memfd(benchmark::State &state, const Image &image) {
     int fd = create_memfd();
     if (fd < 0 || !write_all(fd, image.bytes.data(), image.bytes.size())
-        || !seal_and_check_path(fd)) {
+        || !seal_like_the_loader(fd)) {
         skip_with_errno(state, "preparing the memfd");
         if (fd >= 0)
             close(fd);
@@ -262,7 +265,7 @@ void breakdown_dlopen_prepared_memfd(benchmark::State &state, const Image &image
 void breakdown_noload_probe(benchmark::State &state, const Image &image) {
     int fd = create_memfd();
     if (fd < 0 || !write_all(fd, image.bytes.data(), image.bytes.size())
-        || !seal_and_check_path(fd)) {
+        || !seal_like_the_loader(fd)) {
         skip_with_errno(state, "preparing the memfd");
         if (fd >= 0)
             close(fd);
@@ -406,7 +409,7 @@ void memfd_copy(benchmark::State &state, const Image &image, FillMemfd fill) {
             close(fd);
             break;
         }
-        if (!seal_and_check_path(fd)) {
+        if (!seal_like_the_loader(fd)) {
             skip_with_errno(state, "sealing the memfd");
             close(fd);
             break;

@@ -833,6 +833,22 @@ bool mounted_noexec(int fd) noexcept {
     return fstatvfs(fd, &st) == 0 && (st.f_flag & ST_NOEXEC) != 0;
 }
 
+/* F_SEAL_WRITE fails with EBUSY while the kernel holds extra references to
+ * the pages, after waiting a little for them to go; such references are
+ * transient (page access monitoring, migration), so it is asked again.
+ * F_SEAL_FUTURE_WRITE would not wait, but before Linux 6.7 it also refuses
+ * the private writable mappings the dynamic linker makes. */
+bool seal_memfd(int fd) noexcept {
+    const int seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        if (fcntl(fd, F_ADD_SEALS, seals) == 0)
+            return true;
+        if (errno != EBUSY)
+            return false;
+    }
+    return false;
+}
+
 /* Way 1: a sealed memfd. */
 bool back_with_memfd(const unsigned char *image, size_t size, const char *label,
                      Backing &b, ErrorBuffer &tried) noexcept {
@@ -853,8 +869,7 @@ bool back_with_memfd(const unsigned char *image, size_t size, const char *label,
         return false;
     }
     /* What the dynamic linker maps is exactly what was validated. */
-    if (fcntl(fd, F_ADD_SEALS,
-              F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
+    if (!seal_memfd(fd)) {
         tried.append("memfd seals: %s", strerror(errno));
         return false;
     }
