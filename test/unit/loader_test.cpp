@@ -142,6 +142,29 @@ TEST(DistinctImages, BAfterAnUnloadableCxxARunsB) {
     EXPECT_EQ(erts_dlclose_mem(b), ERTS_DLOPEN_MEM_OK);
 }
 
+// A library pinned by another handle outlives erts_dlclose_mem: it keeps its
+// fd, and a later close releases the fd once the library is gone.
+TEST(DistinctImages, FdOfALibraryKeptByAnotherHandleIsReleasedLater) {
+    size_t fds = open_fd_count();
+    void *a = load(read_fixture("fixture_a.so"), "pinned");
+    ASSERT_NE(a, nullptr);
+    std::string a_path = loaded_path(a);
+    int a_fd = std::stoi(a_path.substr(a_path.rfind('/') + 1));
+    void *pin = dlopen(a_path.c_str(), RTLD_NOW | RTLD_NOLOAD);
+    ASSERT_EQ(pin, a);
+    EXPECT_EQ(erts_dlclose_mem(a), ERTS_DLOPEN_MEM_OK);
+    EXPECT_NE(fcntl(a_fd, F_GETFD), -1) << "closed while the library is still loaded";
+    EXPECT_EQ(call_fixture_value(pin), 1);
+    ASSERT_EQ(dlclose(pin), 0);
+    EXPECT_FALSE(still_loaded(a_path));
+
+    void *b = load(read_fixture("fixture_b.so"), "later");
+    ASSERT_NE(b, nullptr);
+    EXPECT_EQ(erts_dlclose_mem(b), ERTS_DLOPEN_MEM_OK);
+    EXPECT_EQ(fcntl(a_fd, F_GETFD), -1) << "the unloaded library's fd was kept";
+    EXPECT_EQ(open_fd_count(), fds);
+}
+
 TEST(DistinctImages, SameImageTwiceGivesTwoIndependentHandles) {
     auto image = read_fixture("fixture_a.so");
     void *first = load(image, "twice");

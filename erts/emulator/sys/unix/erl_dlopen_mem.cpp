@@ -104,6 +104,9 @@ extern "C" int erts_dlopen_mem_validate(const void *, size_t, char *errbuf,
 #define DT_RELR 36
 #define DT_RELRENT 37
 #endif
+#ifndef PT_GNU_RELRO
+#define PT_GNU_RELRO 0x6474e552
+#endif
 
 /* The ELF header of the object this code is linked into: it tells the class,
  * byte order and machine of this process, whatever the architecture. */
@@ -174,6 +177,16 @@ const unsigned kMaxProgramHeaders = 65536 / sizeof(Phdr);
 const unsigned kNativeClass = sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32;
 const unsigned kNativeData =
     __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB : ELFDATA2MSB;
+/* The relocation type of the host's PLT relocations (DT_PLTREL): glibc
+ * asserts it. */
+#if defined(__i386__) || defined(__arm__) || defined(__mips__)
+const ElfW(Sxword) kNativePltRel = DT_REL;
+#else
+const ElfW(Sxword) kNativePltRel = DT_RELA;
+#endif
+/* Entries of version chains walked before an image is taken for looping. */
+const unsigned kMaxVersionEntries = 65536;
+
 /* Dynamic tags recorded by index: DT_NUM, or more where an older <elf.h>
  * (glibc < 2.36) does not count the DT_RELR tags. */
 const int kIndexedDynamicTags = DT_NUM > DT_RELRENT + 1 ? DT_NUM : DT_RELRENT + 1;
@@ -355,6 +368,8 @@ private:
             case PT_TLS:
                 if (ph.p_type == PT_TLS && ph.p_filesz > ph.p_memsz)
                     return fail("PT_TLS: p_filesz is larger than p_memsz");
+                if (ph.p_filesz == 0)
+                    break; /* nothing is read from the file */
             {
                 uint64_t offset;
                 if (!file_backed(ph.p_vaddr, ph.p_filesz, &offset)
@@ -368,6 +383,13 @@ private:
                                 "different bytes", segment_type_name(ph.p_type), i);
                 break;
             }
+            case PT_GNU_RELRO:
+                /* Made read-only after relocation: it must be data, or
+                 * mprotect takes away what the object needs. */
+                if (!relro_in_writable_pages(ph))
+                    return fail("PT_GNU_RELRO (segment %u): outside a writable loaded "
+                                "segment", i);
+                break;
             default:
                 break;
             }
@@ -425,7 +447,10 @@ private:
         if (!file_backed(value[DT_STRTAB], value[DT_STRSZ], &strtab_offset_))
             return fail("dynamic section: string table (DT_STRTAB, DT_STRSZ) "
                         "outside the loaded segments");
+        if (image_[strtab_offset_ + value[DT_STRSZ] - 1] != '\0')
+            return fail("dynamic section: string table does not end with a NUL byte");
         strtab_size_ = value[DT_STRSZ];
+        symtab_ = value[DT_SYMTAB];
         if (!present[DT_SYMTAB])
             return fail("dynamic section: no DT_SYMTAB");
         if (!file_backed(value[DT_SYMTAB], sizeof(Sym), NULL))
@@ -459,24 +484,52 @@ private:
         if (!check_symbols(value[DT_SYMTAB], versym))
             return false;
 
-        if (!check_table(present, value, DT_RELA, DT_RELASZ, "relocations (DT_RELA)")
-            || !check_table(present, value, DT_REL, DT_RELSZ, "relocations (DT_REL)")
-            || !check_table(present, value, DT_JMPREL, DT_PLTRELSZ,
-                            "PLT relocations (DT_JMPREL)")
-            || !check_table(present, value, DT_INIT_ARRAY, DT_INIT_ARRAYSZ,
-                            "DT_INIT_ARRAY")
-            || !check_table(present, value, DT_FINI_ARRAY, DT_FINI_ARRAYSZ,
-                            "DT_FINI_ARRAY")
-            || !check_table(present, value, DT_PREINIT_ARRAY, DT_PREINIT_ARRAYSZ,
-                            "DT_PREINIT_ARRAY")
-            || !check_table(present, value, DT_RELR, DT_RELRSZ, "relocations (DT_RELR)"))
+        /* Tables given by an address and a size: glibc reads the size, and
+         * the entry size, without asking whether they are there. */
+        static const struct {
+            int addr_tag, size_tag;
+            const char *addr_name, *size_name, *what;
+        } kSizedTables[] = {
+            {DT_RELA, DT_RELASZ, "DT_RELA", "DT_RELASZ", "relocations (DT_RELA)"},
+            {DT_REL, DT_RELSZ, "DT_REL", "DT_RELSZ", "relocations (DT_REL)"},
+            {DT_JMPREL, DT_PLTRELSZ, "DT_JMPREL", "DT_PLTRELSZ", "PLT relocations (DT_JMPREL)"},
+            {DT_RELR, DT_RELRSZ, "DT_RELR", "DT_RELRSZ", "relocations (DT_RELR)"},
+            {DT_INIT_ARRAY, DT_INIT_ARRAYSZ, "DT_INIT_ARRAY", "DT_INIT_ARRAYSZ", "DT_INIT_ARRAY"},
+            {DT_FINI_ARRAY, DT_FINI_ARRAYSZ, "DT_FINI_ARRAY", "DT_FINI_ARRAYSZ", "DT_FINI_ARRAY"},
+            {DT_PREINIT_ARRAY, DT_PREINIT_ARRAYSZ, "DT_PREINIT_ARRAY", "DT_PREINIT_ARRAYSZ",
+             "DT_PREINIT_ARRAY"},
+        };
+        for (const auto &t : kSizedTables) {
+            if (!present[t.addr_tag])
+                continue;
+            if (!present[t.size_tag])
+                return fail("dynamic section: %s without %s", t.addr_name, t.size_name);
+            if (!file_backed(value[t.addr_tag], value[t.size_tag], NULL))
+                return fail("dynamic section: %s outside the loaded segments", t.what);
+        }
+        if (!check_entry_size(present, value, DT_RELA, DT_RELAENT, "DT_RELA", "DT_RELAENT",
+                              sizeof(ElfW(Rela)))
+            || !check_entry_size(present, value, DT_REL, DT_RELENT, "DT_REL", "DT_RELENT",
+                                 sizeof(ElfW(Rel)))
+            || !check_entry_size(present, value, DT_RELR, DT_RELRENT, "DT_RELR",
+                                 "DT_RELRENT", sizeof(Addr)))
             return false;
-        if (present[DT_RELAENT] && value[DT_RELAENT] != sizeof(ElfW(Rela)))
-            return fail("dynamic section: DT_RELAENT is %llu, expected %zu",
-                        (unsigned long long)value[DT_RELAENT], sizeof(ElfW(Rela)));
-        if (present[DT_RELENT] && value[DT_RELENT] != sizeof(ElfW(Rel)))
-            return fail("dynamic section: DT_RELENT is %llu, expected %zu",
-                        (unsigned long long)value[DT_RELENT], sizeof(ElfW(Rel)));
+        if (present[DT_JMPREL] != present[DT_PLTREL] || present[DT_JMPREL] != present[DT_PLTRELSZ])
+            return fail("dynamic section: DT_JMPREL, DT_PLTREL and DT_PLTRELSZ must come "
+                        "together");
+        if (present[DT_PLTREL] && (ElfW(Sxword))value[DT_PLTREL] != kNativePltRel)
+            return fail("dynamic section: DT_PLTREL is %llu, this host uses %s",
+                        (unsigned long long)value[DT_PLTREL],
+                        kNativePltRel == DT_RELA ? "DT_RELA" : "DT_REL");
+        static const int kCodeTags[] = {DT_INIT, DT_FINI};
+        for (int tag : kCodeTags)
+            if (present[tag] && !in_memory_image(value[tag], 1, PF_X))
+                return fail("dynamic section: %s outside the executable segments",
+                            tag == DT_INIT ? "DT_INIT" : "DT_FINI");
+
+        /* Without text relocations, relocations write only to data. */
+        writable_targets_ = !present[DT_TEXTREL]
+            && !(present[DT_FLAGS] && (value[DT_FLAGS] & DF_TEXTREL));
         if (present[DT_RELA] && !check_reloc_targets(value[DT_RELA], value[DT_RELASZ],
                                                      sizeof(ElfW(Rela)), "DT_RELA"))
             return false;
@@ -485,16 +538,118 @@ private:
             return false;
         if (present[DT_JMPREL]
             && !check_reloc_targets(value[DT_JMPREL], value[DT_PLTRELSZ],
-                                    value[DT_PLTREL] == DT_REL ? sizeof(ElfW(Rel))
-                                                               : sizeof(ElfW(Rela)),
+                                    kNativePltRel == DT_REL ? sizeof(ElfW(Rel))
+                                                            : sizeof(ElfW(Rela)),
                                     "DT_JMPREL"))
             return false;
+        if (present[DT_RELR] && !check_relr_targets(value[DT_RELR], value[DT_RELRSZ]))
+            return false;
 
-        if ((versym && !file_backed(versym, sizeof(ElfW(Half)), NULL))
-            || (verneed && !file_backed(verneed, sizeof(ElfW(Verneed)), NULL))
-            || (verdef && !file_backed(verdef, sizeof(ElfW(Verdef)), NULL)))
+        if ((verneed && !check_version_chain(verneed, true))
+            || (verdef && !check_version_chain(verdef, false)))
+            return false;
+
+        if (versym && !file_backed(versym, sizeof(ElfW(Half)), NULL))
             return fail("dynamic section: symbol versioning tables outside the "
                         "loaded segments");
+        return true;
+    }
+
+    /* An entry size tag that a table needs: present, and the native size. */
+    bool check_entry_size(const bool *present, const Addr *value, int table_tag,
+                          int entry_tag, const char *table_name, const char *entry_name,
+                          size_t expected) noexcept {
+        if (present[table_tag] && !present[entry_tag])
+            return fail("dynamic section: %s without %s", table_name, entry_name);
+        if (present[entry_tag] && value[entry_tag] != expected)
+            return fail("dynamic section: %s is %llu, expected %zu", entry_name,
+                        (unsigned long long)value[entry_tag], expected);
+        return true;
+    }
+
+    /* DT_VERNEED or DT_VERDEF: records and their auxiliary records, each
+     * chain followed to its zero next-offset as the dynamic linker does. */
+    bool check_version_chain(Addr first, bool needs) noexcept {
+        const char *tag = needs ? "DT_VERNEED" : "DT_VERDEF";
+        unsigned entries = 0;
+        Addr at = first;
+        for (;;) {
+            uint64_t offset;
+            uint32_t aux_offset, next;
+            uint16_t count;
+            if (++entries > kMaxVersionEntries)
+                return fail("dynamic section: %s chain too long or looping", tag);
+            if (needs) {
+                ElfW(Verneed) vn;
+                if (!file_backed(at, sizeof vn, &offset))
+                    return fail("dynamic section: %s entry outside the loaded segments", tag);
+                memcpy(&vn, image_ + offset, sizeof vn);
+                if (!check_string(vn.vn_file))
+                    return fail("dynamic section: %s file name outside the string table", tag);
+                aux_offset = vn.vn_aux, next = vn.vn_next, count = vn.vn_cnt;
+            } else {
+                ElfW(Verdef) vd;
+                if (!file_backed(at, sizeof vd, &offset))
+                    return fail("dynamic section: %s entry outside the loaded segments", tag);
+                memcpy(&vd, image_ + offset, sizeof vd);
+                aux_offset = vd.vd_aux, next = vd.vd_next, count = vd.vd_cnt;
+            }
+            Addr aux = at + aux_offset;
+            for (uint16_t k = 0; k < count; k++) {
+                uint32_t name, aux_next;
+                if (++entries > kMaxVersionEntries)
+                    return fail("dynamic section: %s chain too long or looping", tag);
+                if (needs) {
+                    ElfW(Vernaux) a;
+                    if (!file_backed(aux, sizeof a, &offset))
+                        return fail("dynamic section: %s entry outside the loaded "
+                                    "segments", tag);
+                    memcpy(&a, image_ + offset, sizeof a);
+                    name = a.vna_name, aux_next = a.vna_next;
+                } else {
+                    ElfW(Verdaux) a;
+                    if (!file_backed(aux, sizeof a, &offset))
+                        return fail("dynamic section: %s entry outside the loaded "
+                                    "segments", tag);
+                    memcpy(&a, image_ + offset, sizeof a);
+                    name = a.vda_name, aux_next = a.vda_next;
+                }
+                if (!check_string(name))
+                    return fail("dynamic section: %s version name outside the string "
+                                "table", tag);
+                if (aux_next == 0)
+                    break;
+                aux += aux_next;
+            }
+            if (next == 0)
+                return true;
+            at += next;
+        }
+    }
+
+    /* DT_RELR: an even entry is the address of a relocation; an odd one is
+     * a bitmap of relocations in the words after the previous ones. */
+    bool check_relr_targets(Addr table, uint64_t table_size) noexcept {
+        uint64_t offset;
+        if (!file_backed(table, table_size, &offset))
+            return true; /* reported above */
+        const unsigned bits = 8 * sizeof(Addr);
+        Addr base = 0;
+        for (uint64_t i = 0; i < table_size / sizeof(Addr); i++) {
+            Addr entry;
+            memcpy(&entry, image_ + offset + i * sizeof entry, sizeof entry);
+            if ((entry & 1) == 0) {
+                if (!check_reloc_target(entry, i, "DT_RELR"))
+                    return false;
+                base = entry + sizeof(Addr);
+                continue;
+            }
+            for (unsigned bit = 1; bit < bits; bit++)
+                if (((entry >> bit) & 1)
+                    && !check_reloc_target(base + (bit - 1) * sizeof(Addr), i, "DT_RELR"))
+                    return false;
+            base += (bits - 1) * sizeof(Addr);
+        }
         return true;
     }
 
@@ -523,16 +678,41 @@ private:
             /* ELF64_R_SYM or ELF32_R_SYM */
             uint64_t symbol = sizeof(Addr) == 8 ? (uint64_t)r.r_info >> 32
                                                 : (uint64_t)r.r_info >> 8;
-            if (!in_memory_image(r.r_offset, sizeof(Addr)))
-                return fail("dynamic section: %s relocation %llu targets address "
-                            "0x%llx outside the loaded segments", what,
-                            (unsigned long long)i, (unsigned long long)r.r_offset);
-            if (symbol >= symbol_count_)
+            if (!check_reloc_target(r.r_offset, i, what))
+                return false;
+            if (symbol != 0 && !check_symbol(symbol))
                 return fail("dynamic section: %s relocation %llu names symbol %llu, "
-                            "the symbol table has %llu", what, (unsigned long long)i,
-                            (unsigned long long)symbol, (unsigned long long)symbol_count_);
+                            "outside the symbol table or with its name outside the "
+                            "string table", what, (unsigned long long)i,
+                            (unsigned long long)symbol);
         }
         return true;
+    }
+
+    /* Where a relocation writes: inside the object, and in data unless the
+     * object has text relocations. */
+    bool check_reloc_target(Addr where, uint64_t i, const char *what) noexcept {
+        if (!in_memory_image(where, sizeof(Addr), 0))
+            return fail("dynamic section: %s relocation %llu targets address 0x%llx "
+                        "outside the loaded segments", what, (unsigned long long)i,
+                        (unsigned long long)where);
+        if (writable_targets_ && !in_memory_image(where, sizeof(Addr), PF_W))
+            return fail("dynamic section: %s relocation %llu writes to read-only address "
+                        "0x%llx (no DT_TEXTREL)", what, (unsigned long long)i,
+                        (unsigned long long)where);
+        return true;
+    }
+
+    /* A symbol a relocation names: in the symbol table, its name in the
+     * string table. Not every symbol is in the hash tables. */
+    bool check_symbol(uint64_t index) noexcept {
+        uint64_t offset;
+        if (index > UINT64_MAX / sizeof(Sym)
+            || !file_backed(symtab_ + index * sizeof(Sym), sizeof(Sym), &offset))
+            return false;
+        Sym sym;
+        memcpy(&sym, image_ + offset, sizeof sym);
+        return check_string(sym.st_name);
     }
 
     /* DT_HASH: nbucket, nchain, then the two arrays. */
@@ -630,11 +810,8 @@ private:
     bool check_string(uint64_t string_offset) noexcept {
         if (strtab_size_ == 0)
             return true; /* not known yet */
-        if (string_offset >= strtab_size_)
-            return false;
-        const void *nul = memchr(image_ + strtab_offset_ + string_offset, '\0',
-                                 strtab_size_ - string_offset);
-        return nul != NULL;
+        /* The table ends with a NUL (checked), so every string in it does. */
+        return string_offset < strtab_size_;
     }
 
     static const char *dynamic_tag_name(ElfW(Sxword) tag) noexcept {
@@ -664,11 +841,38 @@ private:
         return false;
     }
 
-    /* [vaddr, vaddr + length) lies in the memory image of one PT_LOAD. */
-    bool in_memory_image(Addr vaddr, uint64_t length) const noexcept {
+    /* The dynamic linker makes the whole pages of [p_vaddr, p_vaddr +
+     * p_memsz) read-only, rounding both ends down: those pages must be
+     * mapped for writable PT_LOAD segments (page-rounded, as mmap maps). */
+    bool relro_in_writable_pages(const Phdr &relro) const noexcept {
+        const uint64_t page = (uint64_t)getpagesize();
+        if (relro.p_vaddr + relro.p_memsz < relro.p_vaddr)
+            return false;
+        uint64_t at = relro.p_vaddr & ~(page - 1);
+        uint64_t end = (relro.p_vaddr + relro.p_memsz) & ~(page - 1);
+        for (unsigned steps = 0; at < end; steps++) {
+            bool found = false;
+            for (unsigned i = 0; i < ehdr_.e_phnum && !found; i++) {
+                Phdr ph = phdr(i);
+                uint64_t first = ph.p_vaddr & ~(page - 1);
+                uint64_t last = (ph.p_vaddr + ph.p_memsz + page - 1) & ~(page - 1);
+                if (ph.p_type == PT_LOAD && (ph.p_flags & PF_W) && at >= first && at < last) {
+                    at = last;
+                    found = true;
+                }
+            }
+            if (!found || steps > ehdr_.e_phnum)
+                return false;
+        }
+        return true;
+    }
+
+    /* [vaddr, vaddr + length) lies in the memory image of one PT_LOAD whose
+     * p_flags include all of flags. */
+    bool in_memory_image(Addr vaddr, uint64_t length, ElfW(Word) flags) const noexcept {
         for (unsigned i = 0; i < ehdr_.e_phnum; i++) {
             Phdr ph = phdr(i);
-            if (ph.p_type == PT_LOAD && vaddr >= ph.p_vaddr
+            if (ph.p_type == PT_LOAD && (ph.p_flags & flags) == flags && vaddr >= ph.p_vaddr
                 && range_within(vaddr - ph.p_vaddr, length, ph.p_memsz))
                 return true;
         }
@@ -699,6 +903,8 @@ private:
     uint64_t strtab_offset_ = 0;
     uint64_t strtab_size_ = 0;
     uint64_t symbol_count_ = 0; /* from the hash tables */
+    Addr symtab_ = 0;
+    bool writable_targets_ = true; /* no text relocations */
 };
 
 /* ------------------------------------------------------------------------
@@ -828,6 +1034,18 @@ void random_suffix(char *out, size_t out_size) noexcept {
     snprintf(out, out_size, "%016llx", (unsigned long long)r);
 }
 
+/* A named backing is dlopen'ed through /proc/PID/fd/N where /proc is there,
+ * and its name removed at once: nothing is left if the library's
+ * constructors end the process, and nothing can be put in its place under
+ * that name. Without /proc, the name is dlopen'ed, and removed after. */
+void use_fd_path_or_name(Backing &b, const char *dir, const char *name) noexcept {
+    proc_fd_path(b.fd.get(), b.path, sizeof b.path);
+    if (path_reachable(b.path))
+        b.unlink_name();
+    else
+        snprintf(b.path, sizeof b.path, "%s%s", dir, name);
+}
+
 bool mounted_noexec(int fd) noexcept {
     struct statvfs st;
     return fstatvfs(fd, &st) == 0 && (st.f_flag & ST_NOEXEC) != 0;
@@ -901,7 +1119,7 @@ bool back_with_shm(const unsigned char *image, size_t size, Backing &b,
         tried.append("; shm write: %s", strerror(errno));
         return false;
     }
-    snprintf(b.path, sizeof b.path, "/dev/shm%s", b.shm_name);
+    use_fd_path_or_name(b, "/dev/shm", b.shm_name);
     return true;
 }
 
@@ -936,7 +1154,7 @@ bool back_with_tmpfile(const unsigned char *image, size_t size, Backing &b,
         }
         b.fd.reset(fd);
         fchmod(fd, 0700);
-        snprintf(b.path, sizeof b.path, "%s", b.file_name);
+        use_fd_path_or_name(b, "", b.file_name);
     }
     if (mounted_noexec(b.fd.get())) {
         tried.append("; temporary file in %s: mounted noexec", dir);
@@ -977,6 +1195,9 @@ struct Loaded {
 
 pthread_mutex_t loaded_lock = PTHREAD_MUTEX_INITIALIZER;
 Loaded *loaded_list = NULL;
+/* Closed handles whose object dlclose kept loaded: their fds are closed
+ * once a later close finds the object gone. */
+Loaded *retained_list = NULL;
 
 void loaded_push(Loaded *l) noexcept {
     pthread_mutex_lock(&loaded_lock);
@@ -1091,11 +1312,38 @@ extern "C" int erts_dlclose_mem(void *handle) {
     if (!l)
         return ERTS_DLOPEN_MEM_UNKNOWN_HANDLE;
     int rc = dlclose(handle) == 0 ? ERTS_DLOPEN_MEM_OK : ERTS_DLOPEN_MEM_DLCLOSE_FAILED;
-    /* An object dlclose does not unload (STB_GNU_UNIQUE symbols, or another
-     * dlopen of it) keeps its fd, so that its path stays its own. */
-    if (!still_loaded(l->path))
-        close(l->fd);
-    free(l);
+    /* An object dlclose does not unload (STB_GNU_UNIQUE symbols, another
+     * dlopen of it, or a library that depends on it) keeps its fd, so that
+     * its path stays its own, until a later close finds it gone. */
+    /* Checked outside loaded_lock: dl_iterate_phdr takes the dynamic
+     * linker's lock, which a constructor loading another image holds. */
+    pthread_mutex_lock(&loaded_lock);
+    Loaded *candidates = retained_list;
+    retained_list = NULL;
+    pthread_mutex_unlock(&loaded_lock);
+    l->next = candidates;
+    candidates = l;
+    Loaded *survivors = NULL;
+    while (candidates) {
+        Loaded *r = candidates;
+        candidates = r->next;
+        if (still_loaded(r->path)) {
+            r->next = survivors;
+            survivors = r;
+        } else {
+            close(r->fd);
+            free(r);
+        }
+    }
+    if (survivors) {
+        Loaded *last = survivors;
+        while (last->next)
+            last = last->next;
+        pthread_mutex_lock(&loaded_lock);
+        last->next = retained_list;
+        retained_list = survivors;
+        pthread_mutex_unlock(&loaded_lock);
+    }
     return rc;
 }
 
