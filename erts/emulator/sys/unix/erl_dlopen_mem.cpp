@@ -632,7 +632,7 @@ private:
     bool check_relr_targets(Addr table, uint64_t table_size) noexcept {
         uint64_t offset;
         if (!file_backed(table, table_size, &offset))
-            return true; /* reported above */
+            return true; /* reported by the sized-table check */
         const unsigned bits = 8 * sizeof(Addr);
         Addr base = 0;
         for (uint64_t i = 0; i < table_size / sizeof(Addr); i++) {
@@ -653,16 +653,6 @@ private:
         return true;
     }
 
-    /* A table given by an address tag and a size tag. */
-    bool check_table(const bool *present, const Addr *value, int addr_tag,
-                     int size_tag, const char *what) noexcept {
-        if (!present[addr_tag])
-            return true;
-        if (!file_backed(value[addr_tag], present[size_tag] ? value[size_tag] : 0, NULL))
-            return fail("dynamic section: %s outside the loaded segments", what);
-        return true;
-    }
-
     /* Relocation targets must be inside the object's memory image, or the
      * dynamic linker writes to an arbitrary address; the symbols they name
      * must exist. Rel and Rela entries both start with r_offset, r_info. */
@@ -670,7 +660,7 @@ private:
                              const char *what) noexcept {
         uint64_t offset;
         if (!file_backed(table, table_size, &offset))
-            return true; /* reported by check_table */
+            return true; /* reported by the sized-table check */
         uint64_t n = table_size / entry_size;
         for (uint64_t i = 0; i < n; i++) {
             ElfW(Rel) r;
