@@ -8,9 +8,10 @@
 #      `dpkg-source -x` (Debian's patch series, CVE fixes included, applied)
 #      into <dest-src-dir>.pristine; or the user's own OTP tree, copied so that
 #      it is never modified;
-#   2. the project's patch series, <project-root>/erts/patches/*.patch then
-#      <project-root>/lib/patches/*.patch, applied with `git apply` (no fuzz;
-#      any rejected hunk is fatal);
+#   2. the project's patch series for the base tree's OTP version (its
+#      OTP_VERSION file): <project-root>/{erts,lib}/patches/otp-<version>/*.patch,
+#      numbered once across both directories and applied in that order with
+#      `git apply` (no fuzz; any rejected hunk is fatal);
 #   3. the project's new files: everything else under <project-root>/erts and
 #      <project-root>/lib, copied to the same path in the OTP tree.
 #
@@ -123,12 +124,18 @@ fi
 
 # --- 2./3. the project's patch series and new files -----------------------------------
 
+otp_version=$(tr -d '[:space:]' < "$base/OTP_VERSION")
+series_dirs=("$root/erts/patches/otp-$otp_version" "$root/lib/patches/otp-$otp_version")
+if [ ! -d "${series_dirs[0]}" ]; then
+    supported=$(cd "$root/erts/patches" && ls -d otp-* 2>/dev/null | sed 's/^otp-//' | tr '\n' ' ')
+    die "no patch series for OTP $otp_version (erts/patches/otp-$otp_version); supported: ${supported:-none}"
+fi
+# One series across erts/ and lib/, ordered by the patches' numbers.
 patches=()
-for d in "$root/erts/patches" "$root/lib/patches"; do
-    [ -d "$d" ] || continue
-    while IFS= read -r -d '' p; do patches+=("$p"); done \
-        < <(find "$d" -maxdepth 1 -type f -name '*.patch' -print0 | LC_ALL=C sort -z)
-done
+while IFS= read -r -d '' p; do patches+=("$p"); done < <(
+    for d in "${series_dirs[@]}"; do
+        [ ! -d "$d" ] || find "$d" -maxdepth 1 -type f -name '*.patch' -printf '%f/%p\0'
+    done | LC_ALL=C sort -z | sed -z 's|^[^/]*/||')
 
 # Paths (relative to the OTP top) that a patch touches, from git headers and
 # from plain unified-diff headers.
