@@ -3,6 +3,8 @@
  *
  * SPDX-License-Identifier: Apache-2.0
  *
+ * Copyright 2026 Seed f4317cee maintainers <maintainers@users.noreply.h-seed-f4317cee.example>
+ *
  * Licensed under the Apache License, Version 2.0 (the "License");
  * you may not use this file except in compliance with the License.
  * You may obtain a copy of the License at
@@ -1273,7 +1275,7 @@ extern "C" int erts_dlopen_mem(const void *image, size_t size, const char *label
         if (!make_backing(way, static_cast<const unsigned char *>(image), size,
                           label, b, tried))
             continue;
-        h = dlopen(b.path, RTLD_NOW);
+        h = dlopen(b.path, RTLD_NOW | RTLD_LOCAL);
         b.unlink_name(); /* whether dlopen succeeded or not */
         if (!h && b.path_in_proc && !path_reachable(b.path)) {
             (void)dlerror();
