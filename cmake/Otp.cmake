@@ -19,8 +19,10 @@
 
 include_guard(GLOBAL)
 
-set(OTP_VERSION "27.3.4.1" CACHE STRING
-    "Upstream OTP version whose Debian source package is fetched (27.3.4.1 from trixie, 25.2.3 from bookworm)")
+set(OTP_VERSION "29.1.1" CACHE STRING
+    "OTP version to build from the Debian source that cmake/otp/debian-sources.lock pins (25.2.3, 27.3.4.1, 29.1.1)")
+option(OTP_DEBIAN_NEWEST_LISTED
+       "Build the newest Debian revision of OTP_VERSION that the signed Sources index lists, not the pinned one" OFF)
 set(OTP_SOURCE_DIR "" CACHE PATH
     "An OTP source tree to use instead of Debian's source package (copied, never modified); empty: fetch Debian's")
 if(DEFINED ENV{XDG_CACHE_HOME} AND NOT "$ENV{XDG_CACHE_HOME}" STREQUAL "")
@@ -60,12 +62,18 @@ string(REPLACE ";" "\n" _otp_inputs_text "${_otp_inputs}")
 set(_otp_settings_text "OTP_VERSION=${OTP_VERSION}
 OTP_SOURCE_DIR=${OTP_SOURCE_DIR}
 OTP_DOWNLOAD_CACHE=${OTP_DOWNLOAD_CACHE}
+OTP_DEBIAN_NEWEST_LISTED=${OTP_DEBIAN_NEWEST_LISTED}
 OTP_BUILD_EMU_FLAVOR=${OTP_BUILD_EMU_FLAVOR}
 inputs:
 ${_otp_inputs_text}
 ")
 file(CONFIGURE OUTPUT "${_otp_stamps}/settings.txt" CONTENT "${_otp_settings_text}")
 
+if(OTP_DEBIAN_NEWEST_LISTED)
+  set(_otp_newest 1)
+else()
+  set(_otp_newest 0)
+endif()
 if(OTP_BUILD_EMU_FLAVOR)
   set(_otp_emu 1)
 else()
@@ -73,9 +81,11 @@ else()
 endif()
 
 set(_otp_prepare_cmd
+    "${CMAKE_COMMAND}" -E env "CMAKE_COMMAND=${CMAKE_COMMAND}"
     "${BASH_EXECUTABLE}" "${_otp_scripts}/fetch-and-prepare.sh"
-    "${OTP_VERSION}" "${OTP_DOWNLOAD_CACHE}/debian-src"
-    "${OTP_SRC_DIR}" "${_otp_project_root}" ${OTP_SOURCE_DIR})
+    "${OTP_VERSION}" "${OTP_DOWNLOAD_CACHE}/debian"
+    "${OTP_SRC_DIR}" "${_otp_project_root}" "${_otp_scripts}/debian-sources.lock"
+    ${_otp_newest} ${OTP_SOURCE_DIR})
 set(_otp_build_cmd
     "${CMAKE_COMMAND}" -E env
     "OTP_BUILD_JOBS=${OTP_BUILD_JOBS}" "OTP_BUILD_EMU_FLAVOR=${_otp_emu}"
@@ -88,7 +98,9 @@ add_custom_command(
   DEPENDS ${_otp_inputs}
           "${_otp_stamps}/settings.txt"
           "${_otp_scripts}/fetch-and-prepare.sh"
-          "${_otp_scripts}/fetch-debian-source.sh"
+          "${_otp_scripts}/FetchDebianSource.cmake"
+          "${_otp_scripts}/debian-sources.lock"
+          "${_otp_scripts}/update-lock.sh"
           "${_otp_scripts}/prepare-source.sh"
   COMMENT "OTP ${OTP_VERSION}: fetching and preparing the patched source in ${OTP_SRC_DIR}"
   USES_TERMINAL
@@ -129,4 +141,31 @@ if(OTP_BUILD_EMU_FLAVOR)
                    "${OTP_SRC_DIR}" "${OTP_ROOT}" "${_otp_results}/nif_SUITE.emu" nif_SUITE)
   set_tests_properties(otp.nif_SUITE.emu PROPERTIES
     LABELS otp TIMEOUT 1800 RESOURCE_LOCK otp_test_server)
+endif()
+
+# The other supported versions, each as one test (labels otp and e2e) that
+# configures, builds and tests this project in a nested build directory with
+# that OTP_VERSION and runs its otp and e2e tests: the same patches, suites
+# and end-to-end programs on every version the lock file pins.
+set(OTP_OTHER_VERSIONS "25.2.3;27.3.4.1" CACHE STRING
+    "Other OTP versions whose builds and otp/e2e tests run as nested tests (empty: none)")
+if(ERTS_DLOPEN_MEM_BUILD_TESTS AND OTP_SOURCE_DIR STREQUAL "")
+  foreach(_v IN LISTS OTP_OTHER_VERSIONS)
+    if(_v STREQUAL OTP_VERSION)
+      continue()
+    endif()
+    add_test(NAME otp.${_v}.build_and_test
+             COMMAND ${CMAKE_CTEST_COMMAND}
+                 --build-and-test ${_otp_project_root} ${CMAKE_BINARY_DIR}/otp-${_v}
+                 --build-generator ${CMAKE_GENERATOR} --build-noclean
+                 --build-options -DOTP_VERSION=${_v} -DOTP_OTHER_VERSIONS=
+                     -DERTS_DLOPEN_MEM_NESTED_BUILDS=OFF
+                     -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE}
+                     -DOTP_DOWNLOAD_CACHE=${OTP_DOWNLOAD_CACHE}
+                     -DOTP_BUILD_EMU_FLAVOR=${OTP_BUILD_EMU_FLAVOR}
+                 --test-command ${CMAKE_CTEST_COMMAND} -L "otp|e2e" --output-on-failure)
+    # Shares nothing with this build but the CPU: run alone.
+    set_tests_properties(otp.${_v}.build_and_test PROPERTIES
+      LABELS "otp;e2e" RUN_SERIAL ON TIMEOUT 3600)
+  endforeach()
 endif()

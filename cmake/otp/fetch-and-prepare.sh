@@ -1,28 +1,39 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# fetch-and-prepare.sh <otp-version> <download-cache> <dest-src-dir> <project-root> [<otp-source-dir>]
+# fetch-and-prepare.sh <otp-version> <download-cache> <dest-src-dir> <project-root>
+#                      <lock-file> <newest-listed:0|1> [<otp-source-dir>]
 #
 # The first step of the `otp` CMake target: without <otp-source-dir> (or with
-# an empty one), fetches (or reuses from <download-cache>) Debian's verified
-# source package of OTP <otp-version>; then prepares <dest-src-dir> from it, or
-# from the user's own tree, with the project's patches and new files
-# (prepare-source.sh). The optional argument comes last because CMake drops
-# empty arguments.
+# an empty one), obtains Debian's source package of OTP <otp-version> that
+# <lock-file> pins, verified file by file (FetchDebianSource.cmake, which
+# reuses <download-cache>); with <newest-listed> 1, first pins the newest
+# revision the signed Sources index lists, in a copy of the lock beside
+# <dest-src-dir> (update-lock.sh; an explicit opt-in, never the default).
+# Then prepares <dest-src-dir> from that source, or from the user's own tree,
+# with the project's patches and new files (prepare-source.sh). The optional
+# argument comes last because CMake drops empty arguments.
 set -euo pipefail
 
-if [ $# -lt 4 ] || [ $# -gt 5 ]; then
-    echo "usage: $0 <otp-version> <download-cache> <dest-src-dir> <project-root> [<otp-source-dir>]" >&2
+if [ $# -lt 6 ] || [ $# -gt 7 ]; then
+    echo "usage: $0 <otp-version> <download-cache> <dest-src-dir> <project-root> <lock-file> <newest-listed> [<otp-source-dir>]" >&2
     exit 2
 fi
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-version=$1 cache=$2 dest=$3 root=$4 user_src=${5:-}
+version=$1 cache=$2 dest=$3 root=$4 lock=$5 newest=$6 user_src=${7:-}
 
 if [ -n "$user_src" ]; then
     input=$user_src
 else
-    # fetch-debian-source.sh prints the .dsc path on its last line.
-    input=$("$here/fetch-debian-source.sh" "$version" "$cache" | tail -n 1)
-    [ -f "$input" ] || { echo "fetch-and-prepare: no .dsc from fetch-debian-source.sh" >&2; exit 1; }
+    if [ "$newest" = 1 ]; then
+        cp "$lock" "$dest.lock"
+        lock=$dest.lock
+        "$here/update-lock.sh" "$version" "" "$lock"
+    fi
+    result=$dest.dsc-path
+    rm -f "$result"
+    "${CMAKE_COMMAND:-cmake}" -DOTP_VERSION="$version" -DLOCK_FILE="$lock" -DCACHE_DIR="$cache" \
+          -DRESULT_FILE="$result" -P "$here/FetchDebianSource.cmake"
+    input=$(cat "$result")
 fi
 exec "$here/prepare-source.sh" "$input" "$dest" "$root"
