@@ -53,6 +53,14 @@ file(MAKE_DIRECTORY "${_otp_stamps}")
 file(GLOB_RECURSE _otp_inputs CONFIGURE_DEPENDS
      "${_otp_project_root}/erts/*" "${_otp_project_root}/lib/*")
 list(FILTER _otp_inputs EXCLUDE REGEX "/lib/examples/")
+# Only this version's series (a user's tree brings its own OTP_VERSION).
+if(OTP_SOURCE_DIR STREQUAL "")
+  foreach(_f IN LISTS _otp_inputs)
+    if(_f MATCHES "/patches/otp-([^/]+)/" AND NOT CMAKE_MATCH_1 STREQUAL OTP_VERSION)
+      list(REMOVE_ITEM _otp_inputs "${_f}")
+    endif()
+  endforeach()
+endif()
 list(SORT _otp_inputs)
 
 # A file whose content changes with the settings and with the set of input
@@ -141,6 +149,15 @@ if(OTP_BUILD_EMU_FLAVOR)
                    "${OTP_SRC_DIR}" "${OTP_ROOT}" "${_otp_results}/nif_SUITE.emu" nif_SUITE)
   set_tests_properties(otp.nif_SUITE.emu PROPERTIES
     LABELS otp TIMEOUT 1800 RESOURCE_LOCK otp_test_server)
+endif()
+
+# The series for this version applies with plain `git apply` to Debian's
+# source and to the bare upstream tree alike (the .dsc the build fetched).
+if(OTP_SOURCE_DIR STREQUAL "")
+  add_test(NAME otp.series_applies
+           COMMAND "${BASH_EXECUTABLE}" "${_otp_scripts}/check-series.sh" "${OTP_SRC_DIR}.dsc-path"
+                   "${_otp_project_root}" "${CMAKE_BINARY_DIR}/otp-series-check")
+  set_tests_properties(otp.series_applies PROPERTIES LABELS otp TIMEOUT 600)
 endif()
 
 # The other supported versions, each as one test (labels otp and e2e) that

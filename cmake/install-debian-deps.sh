@@ -11,7 +11,7 @@ packages=(
     clang libclang-rt-dev llvm
     ccache strace rsync
     # obtaining Debian's source package of erlang
-    dpkg-dev devscripts git xz-utils debian-archive-keyring
+    dpkg-dev git xz-utils debian-archive-keyring
     # building Erlang/OTP
     autoconf m4 libncurses-dev libssl-dev zlib1g-dev libjs-jquery libjs-jquery-tablesorter
     # the example and end-to-end tests: Debian's rebar3, and Debian's own

@@ -68,7 +68,7 @@ if [ -f "$input" ]; then
     if [ "$(cat "$base/.erts-dlopen-mem-extracted" 2>/dev/null || true)" != "$identity" ]; then
         log "extracting $(basename "$dsc") with dpkg-source -x (applies Debian's patch series)"
         rm -rf "$base" "$base.tmp"
-        # The checksums were verified by fetch-debian-source.sh; the signature
+        # Every file was checked against debian-sources.lock; the signature
         # check is left to dpkg-source (it only warns without debian-keyring);
         # --no-copy keeps it from copying the orig tarball next to the tree.
         dpkg-source --no-copy -x "$dsc" "$base.tmp" >&2 || die "dpkg-source -x $dsc failed"
