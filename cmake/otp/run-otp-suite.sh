@@ -73,6 +73,18 @@ for s in "${suites[@]}"; do
     [ -f "$test_dir/$s.erl" ] || die "no suite $s in $test_dir"
 done
 
+# Suites may call helpers in other suites of the same directory, which ct_run
+# does not compile when only some suites are run: erts/emulator's nif_SUITE
+# checks after each case with driver_SUITE:check_io_debug() (OTP 28+), and
+# every case fails with undef without it. Compile driver_SUITE when it is
+# there and not run itself (-pz . puts the test directory in the path); a
+# failure only warns, as suites of older OTP versions do not need it.
+if [ -f "$test_dir/driver_SUITE.erl" ] && [[ " ${suites[*]} " != *" driver_SUITE "* ]]; then
+    log "compiling driver_SUITE (helpers used by other suites)"
+    (cd "$test_dir" && erlc -pa "$ts_dir" driver_SUITE.erl) > "$results/helper_suites.log" 2>&1 \
+        || { tail -20 "$results/helper_suites.log" >&2; log "WARNING: compiling driver_SUITE.erl failed"; }
+fi
+
 # 3. build the suites' data directories (the NIF libraries the cases load).
 log "building ${suites[*]/%/_data}"
 for s in "${suites[@]}"; do
