@@ -1,35 +1,38 @@
 # SPDX-License-Identifier: Apache-2.0
 #
-# cmake -DOTP_VERSION=<v> -DLOCK_FILE=<lock> -DCACHE_DIR=<dir> [-DRESULT_FILE=<f>]
+# cmake -DPIN=<name> -DLOCK_FILE=<lock> -DCACHE_DIR=<dir> [-DRESULT_FILE=<f>]
 #       -P FetchDebianSource.cmake
 #
-# Obtains the Debian source package of `erlang` that the lock file pins for
-# OTP <v>: every file it lists, by size and SHA-256, nothing else. A file in
-# <dir> that matches is used as it is (a filled cache needs no network); one
-# that does not is named, removed and downloaded again. Downloads go to
-# <archive>/pool/main/e/erlang/<file>, where <archive> is the Debian archive
-# of the machine's apt sources (`apt-get indextargets`), or the environment's
-# OTP_DEBIAN_ARCHIVE. When the lock lists several Debian versions of <v>, the
-# first whose files can all be had is used.
+# Obtains the Debian files that the lock file pins under <name> (an OTP
+# version for the source package of `erlang`, or e.g. rebar3-3.24.0): every
+# file it lists, by size and SHA-256, nothing else. A file in <dir> that
+# matches is used as it is (a filled cache needs no network); one that does
+# not is named, removed and downloaded again. Downloads go to
+# <archive>/pool/main/<p>/<package>/<file>, <package> being the file name up
+# to its first "_" (lib* packages under pool/main/libX/), where <archive> is
+# the Debian archive of the machine's apt sources (`apt-get indextargets`),
+# or the environment's OTP_DEBIAN_ARCHIVE. When the lock lists several Debian
+# versions under <name>, the first whose files can all be had is used.
 #
-# Writes the .dsc's path into RESULT_FILE (and prints it). On failure, one
-# error names each file, each URL tried and its answer, and what to do.
+# Writes the path of the .dsc (or of the first file, for a binary package)
+# into RESULT_FILE. On failure, one error names each file, each URL tried and
+# its answer, and what to do.
 
 cmake_minimum_required(VERSION 3.25)
 
-foreach(var OTP_VERSION LOCK_FILE CACHE_DIR)
+foreach(var PIN LOCK_FILE CACHE_DIR)
   if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
     message(FATAL_ERROR "FetchDebianSource: -D${var}=... is required")
   endif()
 endforeach()
 
-# --- the lock file: Debian versions of OTP_VERSION in order, and their files --
+# --- the lock file: the Debian versions pinned under PIN, in order, and their files
 
-string(REPLACE "." "\\." version_regex "${OTP_VERSION}")
-file(STRINGS "${LOCK_FILE}" lock_lines REGEX "^${version_regex}[ \t]")
+string(REPLACE "." "\\." pin_regex "${PIN}")
+file(STRINGS "${LOCK_FILE}" lock_lines REGEX "^${pin_regex}[ \t]")
 set(debian_versions "")
 set(supported "")
-file(STRINGS "${LOCK_FILE}" all_lines REGEX "^[0-9]")
+file(STRINGS "${LOCK_FILE}" all_lines REGEX "^[^# \t]")
 foreach(line IN LISTS all_lines)
   string(REGEX MATCH "^[^ \t]+" v "${line}")
   list(APPEND supported "${v}")
@@ -55,8 +58,8 @@ foreach(line IN LISTS lock_lines)
 endforeach()
 if(debian_versions STREQUAL "")
   list(JOIN supported ", " supported)
-  message(FATAL_ERROR "FetchDebianSource: ${LOCK_FILE} pins no source for OTP ${OTP_VERSION} "
-          "(pinned: ${supported}). Add it with cmake/otp/update-lock.sh ${OTP_VERSION}, "
+  message(FATAL_ERROR "FetchDebianSource: ${LOCK_FILE} pins nothing for ${PIN} "
+          "(pinned: ${supported}). For an OTP version, add it with cmake/otp/update-lock.sh, "
           "or pass -DOTP_SOURCE_DIR=<an OTP source tree>.")
 endif()
 
@@ -148,8 +151,14 @@ foreach(deb_version IN LISTS debian_versions)
     endif()
     set(got FALSE)
     string(REPLACE "+" "%2b" url_name "${name}")
+    string(REGEX REPLACE "_.*" "" package "${name}")
+    if(package MATCHES "^lib")
+      string(SUBSTRING "${package}" 0 4 pool_dir)
+    else()
+      string(SUBSTRING "${package}" 0 1 pool_dir)
+    endif()
     foreach(uri IN LISTS archive_uris)
-      set(url "${uri}/pool/main/e/erlang/${url_name}")
+      set(url "${uri}/pool/main/${pool_dir}/${package}/${url_name}")
       message(STATUS "FetchDebianSource: downloading ${url}")
       # The small .dsc first, with a short limit, so an unreachable archive
       # fails in seconds; the tarballs get time but must keep moving.
@@ -190,18 +199,21 @@ foreach(deb_version IN LISTS debian_versions)
     endif()
   endforeach()
   if(complete)
-    list(FILTER files_${id} INCLUDE REGEX "\\.dsc$")
-    set(dsc "${CACHE_DIR}/${files_${id}}")
-    message(STATUS "FetchDebianSource: OTP ${OTP_VERSION} is Debian's erlang ${deb_version}:${report}")
+    set(main "${files_${id}}")
+    list(FILTER main INCLUDE REGEX "\\.dsc$")
+    if(main STREQUAL "")
+      list(GET files_${id} 0 main)
+    endif()
+    message(STATUS "FetchDebianSource: ${PIN} is Debian's ${deb_version}:${report}")
     if(DEFINED RESULT_FILE)
-      file(WRITE "${RESULT_FILE}" "${dsc}\n")
+      file(WRITE "${RESULT_FILE}" "${CACHE_DIR}/${main}\n")
     endif()
     return()
   endif()
 endforeach()
 
 list(JOIN debian_versions ", " tried)
-message(FATAL_ERROR "FetchDebianSource: could not obtain the pinned source of OTP ${OTP_VERSION} "
-        "(Debian's erlang ${tried}; archive from ${archive_origin}):${report}\n"
+message(FATAL_ERROR "FetchDebianSource: could not obtain the files pinned for ${PIN} "
+        "(Debian's ${tried}; archive from ${archive_origin}):${report}\n"
         "Either put these files, as pinned in ${LOCK_FILE}, into ${CACHE_DIR}, "
         "or build your own OTP tree with -DOTP_SOURCE_DIR=<dir>.")

@@ -32,7 +32,7 @@ else
     fi
     result=$dest.dsc-path
     rm -f "$result"
-    "${CMAKE_COMMAND:-cmake}" -DOTP_VERSION="$version" -DLOCK_FILE="$lock" -DCACHE_DIR="$cache" \
+    "${CMAKE_COMMAND:-cmake}" -DPIN="$version" -DLOCK_FILE="$lock" -DCACHE_DIR="$cache" \
           -DRESULT_FILE="$result" -P "$here/FetchDebianSource.cmake"
     input=$(cat "$result")
 fi

@@ -33,7 +33,7 @@ mapfile -t pinned < <(awk -v v="$version" '!/^#/ && $1 == v { if (d == "") d = $
 # fetch <cache> <log> [prefix command...]: runs the fetch, its output into <log>.
 fetch() {
     local cache=$1 out=$2; shift 2
-    "$@" "$cmake" -DOTP_VERSION="$version" -DLOCK_FILE="$lock" -DCACHE_DIR="$cache" \
+    "$@" "$cmake" -DPIN="$version" -DLOCK_FILE="$lock" -DCACHE_DIR="$cache" \
         -DRESULT_FILE="$cache/result" -P "$fetch_script" > "$out" 2>&1
 }
 

@@ -31,7 +31,7 @@ project=$out/project
 mkdir -p "$project"
 # Only what rebar3 needs; --delete drops files removed from the source.
 rsync -a --delete --exclude _build --exclude priv --exclude c_obj \
-    "$here/rebar.config" "$here/src" "$here/c_src" "$project/"
+    "$here/rebar.config" "$here/rebar.config.script" "$here/src" "$here/c_src" "$project/"
 
 echo "$("$rebar3" version) (escript: $(command -v escript))"
 (cd "$project" && "$rebar3" escriptize)

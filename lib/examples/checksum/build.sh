@@ -40,8 +40,20 @@ make -s -C "$here/c_src" ERL="$erl" PRIV_DIR="$app/priv" OBJ_DIR="$out/obj"
 
 # 2. The modules. r25: an Erlang/OTP 25 can load them too, so that on a
 #    runtime that cannot load NIF libraries from memory the escript gets as
-#    far as saying so, instead of failing on an unknown instruction.
-"$erlc" -W -Werror +r25 +debug_info -o "$app/ebin" "$here"/src/memnif_checksum.erl "$here"/src/memnif_checksum_nif.erl
+#    far as saying so, instead of failing on an unknown instruction. The
+#    compiler of OTP 29 and later no longer takes r25 (and what it compiles
+#    needs OTP 26 or later): the oldest of r25 and r26 it takes is used.
+compat=""
+printf -- '-module(memnif_compat_probe).\n' > "$out/tools-ebin/memnif_compat_probe.erl"
+for opt in r25 r26; do
+    if "$erlc" "+$opt" -o "$out/tools-ebin" "$out/tools-ebin/memnif_compat_probe.erl" > /dev/null 2>&1; then
+        compat=+$opt
+        break
+    fi
+done
+rm -f "$out/tools-ebin/memnif_compat_probe.erl" "$out/tools-ebin/memnif_compat_probe.beam"
+# shellcheck disable=SC2086 # $compat is empty or one word
+"$erlc" -W -Werror $compat +debug_info -o "$app/ebin" "$here"/src/memnif_checksum.erl "$here"/src/memnif_checksum_nif.erl
 modules=$(find "$app/ebin" -maxdepth 1 -name '*.beam' -printf '%f\n' | sed 's|\.beam$||' | sort | paste -sd, -)
 sed "s/{modules, \[\]}/{modules, [$modules]}/" "$here/src/memnif_checksum.app.src" > "$app/ebin/memnif_checksum.app"
 
