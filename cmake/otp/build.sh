@@ -60,6 +60,10 @@ cxx=${CXX:-g++}
 if command -v ccache > /dev/null; then
     case $cc in ccache\ *) ;; *) cc="ccache $cc" ;; esac
     case $cxx in ccache\ *) ;; *) cxx="ccache $cxx" ;; esac
+    # Each build directory and each clone has the tree at another path:
+    # hash paths relative to the tree and leave the working directory (which
+    # -g records) out of the hash, so that they share their objects.
+    export CCACHE_BASEDIR=$src CCACHE_NOHASHDIR=1
 else
     log "WARNING: ccache not found; building without it"
 fi
