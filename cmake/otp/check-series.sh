@@ -31,12 +31,8 @@ dpkg-source --no-copy -x "$dsc" "$scratch/debian/tree" > "$scratch/dpkg-source.l
     || { cat "$scratch/dpkg-source.log" >&2; die "dpkg-source -x failed"; }
 
 version=$(tr -d '[:space:]' < "$scratch/bare/OTP_VERSION")
-series=()
-while IFS= read -r -d '' p; do series+=("$p"); done < <(
-    for d in "$root/erts/patches/otp-$version" "$root/lib/patches/otp-$version"; do
-        [ ! -d "$d" ] || find "$d" -maxdepth 1 -type f -name '*.patch' -printf '%f/%p\0'
-    done | LC_ALL=C sort -z | sed -z 's|^[^/]*/||')
-[ ${#series[@]} -gt 0 ] || die "no patch series for OTP $version"
+series_list=$(bash "$(dirname "${BASH_SOURCE[0]}")/series.sh" "$root" "$version") || die "no series to check"
+mapfile -t series <<< "$series_list"
 
 # No enclosing repository may change what git apply does.
 export GIT_CEILING_DIRECTORIES=$scratch

@@ -125,17 +125,8 @@ fi
 # --- 2./3. the project's patch series and new files -----------------------------------
 
 otp_version=$(tr -d '[:space:]' < "$base/OTP_VERSION")
-series_dirs=("$root/erts/patches/otp-$otp_version" "$root/lib/patches/otp-$otp_version")
-if [ ! -d "${series_dirs[0]}" ]; then
-    supported=$(cd "$root/erts/patches" && ls -d otp-* 2>/dev/null | sed 's/^otp-//' | tr '\n' ' ')
-    die "no patch series for OTP $otp_version (erts/patches/otp-$otp_version); supported: ${supported:-none}"
-fi
-# One series across erts/ and lib/, ordered by the patches' numbers.
-patches=()
-while IFS= read -r -d '' p; do patches+=("$p"); done < <(
-    for d in "${series_dirs[@]}"; do
-        [ ! -d "$d" ] || find "$d" -maxdepth 1 -type f -name '*.patch' -printf '%f/%p\0'
-    done | LC_ALL=C sort -z | sed -z 's|^[^/]*/||')
+series=$(bash "$(dirname "${BASH_SOURCE[0]}")/series.sh" "$root" "$otp_version") || die "cannot apply the project's patches"
+mapfile -t patches <<< "$series"
 
 # Paths (relative to the OTP top) that a patch touches, from git headers and
 # from plain unified-diff headers.
