@@ -171,6 +171,17 @@ if(ERTS_DLOPEN_MEM_BUILD_TESTS AND OTP_SOURCE_DIR STREQUAL "")
     if(_v STREQUAL OTP_VERSION)
       continue()
     endif()
+    # Their sources are downloaded by the build, like this version's, so
+    # that no test needs the network.
+    add_custom_command(
+      OUTPUT "${_otp_stamps}/source-${_v}.stamp"
+      COMMAND "${CMAKE_COMMAND}" -DPIN=${_v} "-DLOCK_FILE=${_otp_scripts}/debian-sources.lock"
+              "-DCACHE_DIR=${OTP_DOWNLOAD_CACHE}/debian" -P "${_otp_scripts}/FetchDebianSource.cmake"
+      COMMAND "${CMAKE_COMMAND}" -E touch "${_otp_stamps}/source-${_v}.stamp"
+      DEPENDS "${_otp_scripts}/debian-sources.lock" "${_otp_scripts}/FetchDebianSource.cmake"
+      COMMENT "OTP ${_v}: the pinned Debian source, for otp.${_v}.build_and_test"
+      VERBATIM)
+    list(APPEND _otp_other_sources "${_otp_stamps}/source-${_v}.stamp")
     add_test(NAME otp.${_v}.build_and_test
              COMMAND ${CMAKE_CTEST_COMMAND}
                  --build-and-test ${_otp_project_root} ${CMAKE_BINARY_DIR}/otp-${_v}
@@ -185,4 +196,7 @@ if(ERTS_DLOPEN_MEM_BUILD_TESTS AND OTP_SOURCE_DIR STREQUAL "")
     set_tests_properties(otp.${_v}.build_and_test PROPERTIES
       LABELS "otp;e2e" RUN_SERIAL ON TIMEOUT 3600)
   endforeach()
+  if(_otp_other_sources)
+    add_custom_target(otp_other_sources ALL DEPENDS ${_otp_other_sources})
+  endif()
 endif()
