@@ -3,13 +3,19 @@
 # Builds the patched Erlang/OTP: included from the top-level CMakeLists.txt
 # (`include(cmake/Otp.cmake)`) when ERTS_DLOPEN_MEM_BUILD_OTP is ON.
 #
-# Target `otp` (in ALL): fetch -> prepare -> build -> install into
-# ${CMAKE_BINARY_DIR}/otp. Prepare and build re-run when a patch or a new
-# file under erts/ or lib/ changes (or one is added or removed).
+# Target `otp` (in ALL): fetch (the files cmake/otp/debian-sources.lock pins
+# for OTP_VERSION) -> prepare (that version's series) -> build -> install
+# into ${CMAKE_BINARY_DIR}/otp. Prepare and build re-run when a patch of the
+# series or a new file under erts/ or lib/ changes (or one is added or
+# removed). Target `otp_other_sources` (in ALL): fetches the pinned sources
+# of OTP_OTHER_VERSIONS.
 # Target `otp_refresh`: re-runs prepare and build unconditionally (e.g. after
 # editing the tree given as OTP_SOURCE_DIR, which is not watched).
 # Test `otp.nif_SUITE` (label otp): OTP's upstream nif_SUITE on the built VM,
-# plus `otp.nif_SUITE.emu` on the interpreter flavour when it is built.
+# plus `otp.nif_SUITE.emu` on the interpreter flavour when it is built;
+# `otp.series_applies`: the series applies to Debian's and the bare upstream
+# tree; `otp.<version>.build_and_test` for each of OTP_OTHER_VERSIONS: a
+# nested build of this project on that version, running its otp and e2e tests.
 #
 # Variables for other CMake code:
 #   OTP_ROOT     install prefix (${CMAKE_BINARY_DIR}/otp)
