@@ -1181,7 +1181,10 @@ bool make_backing(int way, const unsigned char *image, size_t size,
 struct Loaded {
     void *handle;
     int fd;
-    char path[PATH_MAX];
+    /* The path dlopen was given, for still_loaded: a /proc/PID/fd/N path,
+     * or without /proc a file name. Stored right after the struct, in the
+     * same allocation, sized to it. */
+    const char *path;
     Loaded *next;
 };
 
@@ -1259,41 +1262,49 @@ extern "C" int erts_dlopen_mem(const void *image, size_t size, const char *label
     if (rc != ERTS_DLOPEN_MEM_OK)
         return rc;
 
-    Loaded *entry = static_cast<Loaded *>(malloc(sizeof(Loaded)));
-    if (!entry) {
-        err.set("out of memory");
-        return ERTS_DLOPEN_MEM_NO_MEMORY;
-    }
     /* Each way in turn, until one holds the image and dlopen takes it. A
      * way that fails cleans up after itself (Backing::reset). */
     char tried_text[768];
     ErrorBuffer tried(tried_text, sizeof tried_text);
     Backing b;
+    Loaded *entry = NULL;
     void *h = NULL;
     for (int way = 0; way < kBackingWays && !h; way++) {
         b.reset();
         if (!make_backing(way, static_cast<const unsigned char *>(image), size,
                           label, b, tried))
             continue;
+        /* Allocated before dlopen, so that a library dlopen has taken is
+         * never closed again for want of memory; sized to its path. */
+        size_t path_size = strlen(b.path) + 1;
+        entry = static_cast<Loaded *>(malloc(sizeof(Loaded) + path_size));
+        if (!entry) {
+            err.set("out of memory");
+            return ERTS_DLOPEN_MEM_NO_MEMORY;
+        }
+        char *path = reinterpret_cast<char *>(entry + 1);
+        memcpy(path, b.path, path_size);
+        entry->path = path;
         h = dlopen(b.path, RTLD_NOW | RTLD_LOCAL);
         b.unlink_name(); /* whether dlopen succeeded or not */
-        if (!h && b.path_in_proc && !path_reachable(b.path)) {
+        if (h)
+            break;
+        free(entry);
+        entry = NULL;
+        if (b.path_in_proc && !path_reachable(b.path)) {
             (void)dlerror();
             tried.append("memfd: %s is not reachable (is /proc mounted?)", b.path);
-        } else if (!h) {
+        } else {
             set_dlopen_error(err, label, b.path);
-            free(entry);
             return ERTS_DLOPEN_MEM_DLOPEN_FAILED;
         }
     }
     if (!h) {
         err.set("no way to hold the image in an executable file: %s", tried.text());
-        free(entry);
         return ERTS_DLOPEN_MEM_NO_BACKING;
     }
     entry->handle = h;
     entry->fd = b.fd.release();
-    snprintf(entry->path, sizeof entry->path, "%s", b.path);
     loaded_push(entry);
     *handle = h;
     return ERTS_DLOPEN_MEM_OK;
