@@ -12,6 +12,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 
 using namespace erts_test;
 
@@ -76,6 +77,21 @@ public:
         unsigned i = index(type, n);
         return i == ~0u ? Phdr{} : phdr(i);
     }
+    // The value of a dynamic tag (0 if absent).
+    unsigned long long dynamic(ElfW(Sxword) tag) const {
+        Phdr dyn = segment(PT_DYNAMIC);
+        for (size_t at = dyn.p_offset; at + sizeof(ElfW(Dyn)) <= image_.size()
+                                       && at < dyn.p_offset + dyn.p_filesz;
+             at += sizeof(ElfW(Dyn))) {
+            ElfW(Dyn) d;
+            std::memcpy(&d, image_.data() + at, sizeof d);
+            if (d.d_tag == DT_NULL)
+                break;
+            if (d.d_tag == tag)
+                return d.d_un.d_val;
+        }
+        return 0;
+    }
 
 private:
     Ehdr header() const {
@@ -118,6 +134,10 @@ const std::vector<BrokenCase> &broken_cases() {
     {"bad_osabi", "ELF header: unsupported OS ABI 97"},
     {"wrong_machine", format("ELF header: wrong machine %s, this host is %s", machine(other).c_str(), machine(host).c_str())},
     {"relocatable_object", "ELF header: not a shared object (e_type 1)"},
+    {"abiversion_sysv_nonzero", "ELF header: ABI version 1 with OS ABI ELFOSABI_SYSV, which has only version 0"},
+    // The limit is the host's: GnuAbiVersionLimitIsTheDynamicLinkers.
+    {"abiversion_gnu_too_new", "ELF header: ABI version 127 with OS ABI ELFOSABI_GNU, this host's dynamic linker knows up to "},
+    {"ident_padding_nonzero", "ELF header: e_ident padding byte 15 is 1, not 0"},
     {"bad_ehsize", format("ELF header: e_ehsize is %zu, expected %zu", sizeof(Ehdr) + 8, sizeof(Ehdr))},
     {"bad_phentsize", format("program headers: e_phentsize is %zu, expected %zu", sizeof(Phdr) - 8, sizeof(Phdr))},
     {"no_program_headers", "program headers: none (e_phnum is 0)"},
@@ -172,6 +192,22 @@ const std::vector<BrokenCase> &broken_cases() {
     {"reloc_writes_to_text", "dynamic section: DT_RELA relocation 0 writes to read-only address "},
     {"fini_outside_text", "dynamic section: DT_FINI outside the executable segments"},
     {"verneed_entry_outside_loads", "dynamic section: DT_VERNEED entry outside the loaded segments"},
+    {"dynamic_vaddr_misaligned", format("PT_DYNAMIC (segment %u): p_vaddr 0x%llx is not %zu-byte aligned", dynamic,
+                                        (unsigned long long)good.segment(PT_DYNAMIC).p_vaddr + 4, alignof(ElfW(Dyn)))},
+    {"dynamic_offset_misaligned", format("PT_DYNAMIC (segment %u): p_offset %llu is not %zu-byte aligned", dynamic,
+                                         (unsigned long long)good.segment(PT_DYNAMIC).p_offset + 4, alignof(ElfW(Dyn)))},
+    {"symtab_misaligned", format("dynamic section: DT_SYMTAB address 0x%llx is not %zu-byte aligned",
+                                 good.dynamic(DT_SYMTAB) + 4, alignof(ElfW(Sym)))},
+    {"sysv_hash_misaligned", format("dynamic section: DT_HASH address 0x%llx is not 4-byte aligned",
+                                    good.dynamic(DT_HASH) + 2)},
+    {"gnu_hash_misaligned", format("dynamic section: DT_GNU_HASH address 0x%llx is not %zu-byte aligned",
+                                   good.dynamic(DT_GNU_HASH) + 4, alignof(ElfW(Addr)))},
+    {"rela_misaligned", format("dynamic section: DT_RELA address 0x%llx is not %zu-byte aligned",
+                               good.dynamic(DT_RELA) - 4, alignof(ElfW(Rela)))},
+    {"jmprel_misaligned", format("dynamic section: DT_JMPREL address 0x%llx is not %zu-byte aligned",
+                                 good.dynamic(DT_JMPREL) - 4, alignof(ElfW(Rela)))},
+    {"rel_misaligned", format("dynamic section: DT_REL address 0x%llx is not %zu-byte aligned",
+                              good.dynamic(DT_RELA) - 4, alignof(ElfW(Rel)))},
     {"strtab_not_terminated", "dynamic section: string table does not end with a NUL byte"},
     {"no_hash_table", "dynamic section: no symbol hash table (DT_HASH or DT_GNU_HASH)"},
     {"symtab_smaller_than_hash", "dynamic section: symbol table (DT_SYMTAB) smaller than the "},
@@ -276,6 +312,47 @@ TEST(Validate, AcceptsTheSystemsOwnLibraries) {
     }
     // At least libc, libm, libstdc++ and the dynamic linker.
     EXPECT_GE(checked, 4u);
+}
+
+// The highest EI_ABIVERSION the validator accepts with ELFOSABI_GNU is the
+// highest this host's dynamic linker loads (glibc's LIBC_ABI_MAX - 1), asked
+// of the dynamic linker itself.
+TEST(Validate, GnuAbiVersionLimitIsTheDynamicLinkers) {
+    ScopedTmpdir tmp;
+    auto image = read_fixture("fixture_a.so");
+    ASSERT_GT(image.size(), sizeof(Ehdr));
+    image[EI_OSABI] = ELFOSABI_GNU;
+    unsigned limit = 0;
+    for (; limit < 256; limit++) {
+        // A path of its own for each version: glibc matches loaded objects
+        // by path.
+        std::string path = tmp.path() + "/v" + std::to_string(limit) + ".so";
+        image[EI_ABIVERSION] = static_cast<unsigned char>(limit);
+        std::ofstream(path, std::ios::binary)
+            .write(reinterpret_cast<const char *>(image.data()),
+                   static_cast<std::streamsize>(image.size()));
+        void *h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+        std::string refusal = h ? "" : dlerror();
+        unlink(path.c_str());
+        if (!h) {
+            EXPECT_NE(refusal.find("ELF file ABI version invalid"), std::string::npos) << refusal;
+            break;
+        }
+        dlclose(h);
+    }
+    ASSERT_GT(limit, 0u);
+    ASSERT_LT(limit, 256u);
+    int rc;
+    for (unsigned v = 0; v < limit; v++) {
+        image[EI_ABIVERSION] = static_cast<unsigned char>(v);
+        EXPECT_EQ(validate(image, &rc), "") << "ABI version " << v;
+        EXPECT_EQ(rc, ERTS_DLOPEN_MEM_OK);
+    }
+    image[EI_ABIVERSION] = static_cast<unsigned char>(limit);
+    EXPECT_EQ(validate(image, &rc),
+              format("ELF header: ABI version %u with OS ABI ELFOSABI_GNU, this host's dynamic "
+                     "linker knows up to %u", limit, limit - 1));
+    EXPECT_EQ(rc, ERTS_DLOPEN_MEM_BAD_IMAGE);
 }
 
 TEST(Validate, RefusesAnExecutable) {

@@ -186,6 +186,16 @@ const ElfW(Sxword) kNativePltRel = DT_REL;
 #else
 const ElfW(Sxword) kNativePltRel = DT_RELA;
 #endif
+/* glibc's LIBC_ABI_MAX: the EI_ABIVERSION values it accepts with
+ * ELFOSABI_GNU are those below it (libc-abis: UNIQUE, IFUNC on the
+ * architectures that list it, ABSOLUTE). Measured with glibc 2.36: 0 to 3
+ * on x86_64, 0 to 2 on aarch64. An older glibc accepts fewer, and refuses
+ * the others cleanly. */
+#if defined(__x86_64__) || defined(__i386__) || defined(__powerpc__) || defined(__sparc__)
+const unsigned kGnuAbiVersionLimit = 4;
+#else
+const unsigned kGnuAbiVersionLimit = 3;
+#endif
 /* Entries of version chains walked before an image is taken for looping. */
 const unsigned kMaxVersionEntries = 65536;
 
@@ -278,6 +288,18 @@ private:
                                    ? id[EI_VERSION] : ehdr_.e_version));
         if (id[EI_OSABI] != ELFOSABI_SYSV && id[EI_OSABI] != ELFOSABI_GNU)
             return fail("ELF header: unsupported OS ABI %u", (unsigned)id[EI_OSABI]);
+        /* glibc's open_verify: the ABI version, then the padding. */
+        if (id[EI_OSABI] == ELFOSABI_SYSV && id[EI_ABIVERSION] != 0)
+            return fail("ELF header: ABI version %u with OS ABI ELFOSABI_SYSV, "
+                        "which has only version 0", (unsigned)id[EI_ABIVERSION]);
+        if (id[EI_OSABI] == ELFOSABI_GNU && id[EI_ABIVERSION] >= kGnuAbiVersionLimit)
+            return fail("ELF header: ABI version %u with OS ABI ELFOSABI_GNU, this "
+                        "host's dynamic linker knows up to %u",
+                        (unsigned)id[EI_ABIVERSION], kGnuAbiVersionLimit - 1);
+        for (unsigned i = EI_PAD; i < EI_NIDENT; i++)
+            if (id[i] != 0)
+                return fail("ELF header: e_ident padding byte %u is %u, not 0", i,
+                            (unsigned)id[i]);
         if (ehdr_.e_machine != __ehdr_start.e_machine)
             return fail("ELF header: wrong machine %s (%u), this host is %s (%u)",
                         machine_name(ehdr_.e_machine), (unsigned)ehdr_.e_machine,
@@ -378,6 +400,15 @@ private:
                     || !range_within(ph.p_offset, ph.p_filesz, size_))
                     return fail("%s (segment %u): outside the loaded segments",
                                 segment_type_name(ph.p_type), i);
+                /* The dynamic linker reads the entries in place, as Dyn. */
+                if (ph.p_type == PT_DYNAMIC && ph.p_vaddr % alignof(Dyn) != 0)
+                    return fail("PT_DYNAMIC (segment %u): p_vaddr 0x%llx is not "
+                                "%zu-byte aligned", i, (unsigned long long)ph.p_vaddr,
+                                alignof(Dyn));
+                if (ph.p_type == PT_DYNAMIC && ph.p_offset % alignof(Dyn) != 0)
+                    return fail("PT_DYNAMIC (segment %u): p_offset %llu is not "
+                                "%zu-byte aligned", i, (unsigned long long)ph.p_offset,
+                                alignof(Dyn));
                 /* This validator reads it at p_offset, the dynamic linker
                  * at p_vaddr: both must be the same bytes. */
                 if (offset != ph.p_offset)
@@ -458,6 +489,8 @@ private:
         if (!file_backed(value[DT_SYMTAB], sizeof(Sym), NULL))
             return fail("dynamic section: symbol table (DT_SYMTAB) outside the "
                         "loaded segments");
+        if (!aligned(value[DT_SYMTAB], alignof(Sym), "DT_SYMTAB"))
+            return false;
         if (present[DT_SYMENT] && value[DT_SYMENT] != sizeof(Sym))
             return fail("dynamic section: DT_SYMENT is %llu, expected %zu",
                         (unsigned long long)value[DT_SYMENT], sizeof(Sym));
@@ -479,6 +512,12 @@ private:
         if (!present[DT_HASH] && !has_gnu_hash)
             return fail("dynamic section: no symbol hash table (DT_HASH or "
                         "DT_GNU_HASH)");
+        /* Hash tables are read in place: 32-bit words, and in DT_GNU_HASH
+         * a bloom filter of address-sized words. */
+        if (present[DT_HASH] && !aligned(value[DT_HASH], alignof(uint32_t), "DT_HASH"))
+            return false;
+        if (has_gnu_hash && !aligned(gnu_hash, alignof(Addr), "DT_GNU_HASH"))
+            return false;
         if (present[DT_HASH] && !check_sysv_hash(value[DT_HASH]))
             return false;
         if (has_gnu_hash && !check_gnu_hash(gnu_hash))
@@ -488,18 +527,26 @@ private:
 
         /* Tables given by an address and a size: glibc reads the size, and
          * the entry size, without asking whether they are there. */
+        /* align: what the dynamic linker reads the table in place as (the
+         * relocation tables; 0 where it is not checked). */
         static const struct {
             int addr_tag, size_tag;
             const char *addr_name, *size_name, *what;
+            size_t align;
         } kSizedTables[] = {
-            {DT_RELA, DT_RELASZ, "DT_RELA", "DT_RELASZ", "relocations (DT_RELA)"},
-            {DT_REL, DT_RELSZ, "DT_REL", "DT_RELSZ", "relocations (DT_REL)"},
-            {DT_JMPREL, DT_PLTRELSZ, "DT_JMPREL", "DT_PLTRELSZ", "PLT relocations (DT_JMPREL)"},
-            {DT_RELR, DT_RELRSZ, "DT_RELR", "DT_RELRSZ", "relocations (DT_RELR)"},
-            {DT_INIT_ARRAY, DT_INIT_ARRAYSZ, "DT_INIT_ARRAY", "DT_INIT_ARRAYSZ", "DT_INIT_ARRAY"},
-            {DT_FINI_ARRAY, DT_FINI_ARRAYSZ, "DT_FINI_ARRAY", "DT_FINI_ARRAYSZ", "DT_FINI_ARRAY"},
+            {DT_RELA, DT_RELASZ, "DT_RELA", "DT_RELASZ", "relocations (DT_RELA)",
+             alignof(ElfW(Rela))},
+            {DT_REL, DT_RELSZ, "DT_REL", "DT_RELSZ", "relocations (DT_REL)",
+             alignof(ElfW(Rel))},
+            {DT_JMPREL, DT_PLTRELSZ, "DT_JMPREL", "DT_PLTRELSZ", "PLT relocations (DT_JMPREL)",
+             kNativePltRel == DT_REL ? alignof(ElfW(Rel)) : alignof(ElfW(Rela))},
+            {DT_RELR, DT_RELRSZ, "DT_RELR", "DT_RELRSZ", "relocations (DT_RELR)", 0},
+            {DT_INIT_ARRAY, DT_INIT_ARRAYSZ, "DT_INIT_ARRAY", "DT_INIT_ARRAYSZ", "DT_INIT_ARRAY",
+             0},
+            {DT_FINI_ARRAY, DT_FINI_ARRAYSZ, "DT_FINI_ARRAY", "DT_FINI_ARRAYSZ", "DT_FINI_ARRAY",
+             0},
             {DT_PREINIT_ARRAY, DT_PREINIT_ARRAYSZ, "DT_PREINIT_ARRAY", "DT_PREINIT_ARRAYSZ",
-             "DT_PREINIT_ARRAY"},
+             "DT_PREINIT_ARRAY", 0},
         };
         for (const auto &t : kSizedTables) {
             if (!present[t.addr_tag])
@@ -508,6 +555,8 @@ private:
                 return fail("dynamic section: %s without %s", t.addr_name, t.size_name);
             if (!file_backed(value[t.addr_tag], value[t.size_tag], NULL))
                 return fail("dynamic section: %s outside the loaded segments", t.what);
+            if (t.align && !aligned(value[t.addr_tag], t.align, t.addr_name))
+                return false;
         }
         if (!check_entry_size(present, value, DT_RELA, DT_RELAENT, "DT_RELA", "DT_RELAENT",
                               sizeof(ElfW(Rela)))
@@ -555,6 +604,16 @@ private:
             return fail("dynamic section: symbol versioning tables outside the "
                         "loaded segments");
         return true;
+    }
+
+    /* A table the dynamic linker reads in place as an array of a type: at
+     * an address aligned for it (bionic's rule; the object is mapped at a
+     * page-aligned base, so the address's alignment is the table's). */
+    bool aligned(Addr addr, size_t alignment, const char *tag) noexcept {
+        if (addr % alignment == 0)
+            return true;
+        return fail("dynamic section: %s address 0x%llx is not %zu-byte aligned", tag,
+                    (unsigned long long)addr, alignment);
     }
 
     /* An entry size tag that a table needs: present, and the native size. */
