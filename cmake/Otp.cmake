@@ -55,18 +55,52 @@ set(_otp_stamps "${CMAKE_BINARY_DIR}/otp-stamps")
 set(OTP_INSTALLED_STAMP "${_otp_stamps}/installed.stamp")
 file(MAKE_DIRECTORY "${_otp_stamps}")
 
-# Everything the project puts into OTP: patch series and new files.
-file(GLOB_RECURSE _otp_inputs CONFIGURE_DEPENDS
-     "${_otp_project_root}/erts/*" "${_otp_project_root}/lib/*")
-list(FILTER _otp_inputs EXCLUDE REGEX "/lib/examples/")
-# Only this version's series (a user's tree brings its own OTP_VERSION).
+# Everything the project puts into OTP: the series file of this version
+# (erts/patches/otp-<version>/series), the patches it lists, and the files
+# erts/patches/MANIFEST names, from which prepare-source.sh generates the
+# series' first patch. Every version's series when the user's tree brings
+# its own OTP_VERSION. The patch directories are globbed too, so that a patch
+# added but not listed makes prepare fail (series.sh) instead of going
+# unnoticed; editing a series file or the MANIFEST re-runs CMake.
+set(_otp_manifest "${_otp_project_root}/erts/patches/MANIFEST")
 if(OTP_SOURCE_DIR STREQUAL "")
-  foreach(_f IN LISTS _otp_inputs)
-    if(_f MATCHES "/patches/otp-([^/]+)/" AND NOT CMAKE_MATCH_1 STREQUAL OTP_VERSION)
-      list(REMOVE_ITEM _otp_inputs "${_f}")
-    endif()
+  set(_otp_series_versions "${OTP_VERSION}")
+else()
+  file(GLOB _otp_series_dirs LIST_DIRECTORIES true "${_otp_project_root}/erts/patches/otp-*")
+  set(_otp_series_versions "")
+  foreach(_d IN LISTS _otp_series_dirs)
+    get_filename_component(_d "${_d}" NAME)
+    string(REGEX REPLACE "^otp-" "" _d "${_d}")
+    list(APPEND _otp_series_versions "${_d}")
   endforeach()
 endif()
+set(_otp_inputs "")
+set(_otp_lists "${_otp_manifest}")
+foreach(_v IN LISTS _otp_series_versions)
+  list(APPEND _otp_lists "${_otp_project_root}/erts/patches/otp-${_v}/series")
+  file(GLOB _otp_patches CONFIGURE_DEPENDS
+       "${_otp_project_root}/erts/patches/otp-${_v}/*.patch"
+       "${_otp_project_root}/lib/patches/otp-${_v}/*.patch")
+  list(APPEND _otp_inputs ${_otp_patches})
+endforeach()
+foreach(_list IN LISTS _otp_lists)
+  if(NOT EXISTS "${_list}")
+    # prepare-source.sh (series.sh) fails saying so.
+    message(WARNING "OTP: ${_list} does not exist; the OTP build will fail")
+    continue()
+  endif()
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_list}")
+  list(APPEND _otp_inputs "${_list}")
+  file(STRINGS "${_list}" _otp_entries)
+  foreach(_e IN LISTS _otp_entries)
+    string(REGEX REPLACE "#.*$" "" _e "${_e}")
+    string(STRIP "${_e}" _e)
+    if(NOT _e STREQUAL "" AND EXISTS "${_otp_project_root}/${_e}")
+      list(APPEND _otp_inputs "${_otp_project_root}/${_e}")
+    endif()
+  endforeach()
+endforeach()
+list(REMOVE_DUPLICATES _otp_inputs)
 list(SORT _otp_inputs)
 
 # A file whose content changes with the settings and with the set of input
@@ -116,6 +150,8 @@ add_custom_command(
           "${_otp_scripts}/debian-sources.lock"
           "${_otp_scripts}/update-lock.sh"
           "${_otp_scripts}/prepare-source.sh"
+          "${_otp_scripts}/series.sh"
+          "${_otp_scripts}/make-loader-patch.sh"
   COMMENT "OTP ${OTP_VERSION}: fetching and preparing the patched source in ${OTP_SRC_DIR}"
   USES_TERMINAL
   VERBATIM)
@@ -164,6 +200,19 @@ if(OTP_SOURCE_DIR STREQUAL "")
            COMMAND "${BASH_EXECUTABLE}" "${_otp_scripts}/check-series.sh" "${OTP_SRC_DIR}.dsc-path"
                    "${_otp_project_root}" "${CMAKE_BINARY_DIR}/otp-series-check")
   set_tests_properties(otp.series_applies PROPERTIES LABELS otp TIMEOUT 600)
+  # What a maintainer gets from `git am`: every commit of the series builds
+  # the emulator on the bare upstream tree, and the final tree also builds
+  # without a C++ compiler (CXX=false), refusing to load from memory. For the
+  # default version only (it builds the emulator seven times).
+  if(OTP_VERSION STREQUAL "29.1.1")
+    add_test(NAME otp.series_builds_per_commit
+             COMMAND "${CMAKE_COMMAND}" -E env "OTP_BUILD_JOBS=${OTP_BUILD_JOBS}"
+                     "${BASH_EXECUTABLE}" "${_otp_scripts}/check-series-commits.sh"
+                     "${OTP_SRC_DIR}.dsc-path" "${_otp_project_root}"
+                     "${CMAKE_BINARY_DIR}/otp-series-commits")
+    set_tests_properties(otp.series_builds_per_commit PROPERTIES
+      LABELS otp TIMEOUT 2400 RUN_SERIAL ON)
+  endif()
 endif()
 
 # The other supported versions, each as one test (labels otp and e2e) that

@@ -9,14 +9,19 @@
 #      into <dest-src-dir>.pristine; or the user's own OTP tree, copied so that
 #      it is never modified;
 #   2. the project's patch series for the base tree's OTP version (its
-#      OTP_VERSION file): <project-root>/{erts,lib}/patches/otp-<version>/*.patch,
-#      numbered once across both directories and applied in that order with
-#      `git apply` (no fuzz; any rejected hunk is fatal);
-#   3. the project's new files: everything else under <project-root>/erts and
-#      <project-root>/lib, copied to the same path in the OTP tree.
+#      OTP_VERSION file), in the order erts/patches/otp-<version>/series gives
+#      (series.sh), applied with `git apply` (no fuzz; any rejected hunk is
+#      fatal). Nothing else of the project reaches OTP.
 #
-# Incremental: only the files the series or the new files touch (now or on
-# the previous run) are recomputed, in a staging directory, and written into
+# The series' first patch adds the files erts/patches/MANIFEST lists (the
+# loader). In its place this script applies one that make-loader-patch.sh
+# generates from those files as they are now, so an edit to
+# erl_dlopen_mem.cpp reaches the build without regenerating the committed
+# patch (the test series.loader_patch_current catches a forgotten
+# regeneration).
+#
+# Incremental: only the files the series touches (now or on the previous
+# run) are recomputed, in a staging directory, and written into
 # <dest-src-dir> only where their content changed, with a fresh mtime so make
 # rebuilds exactly what depends on them. Everything else keeps its mtime.
 set -euo pipefail
@@ -122,11 +127,32 @@ elif [ "${identity%% *}" = dir ]; then
 fi
 [ "${identity%% *}" = dsc ] || supply_jquery "$dest"
 
-# --- 2./3. the project's patch series and new files -----------------------------------
+# --- 2. the project's patch series ---------------------------------------------------
 
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 otp_version=$(tr -d '[:space:]' < "$base/OTP_VERSION")
-series=$(bash "$(dirname "${BASH_SOURCE[0]}")/series.sh" "$root" "$otp_version") || die "cannot apply the project's patches"
+series=$(bash "$here/series.sh" "$root" "$otp_version") || die "cannot apply the project's patches"
 mapfile -t patches <<< "$series"
+
+# The loader patch, generated from the MANIFEST's files, replaces the
+# committed one (the series' first entry).
+loader_rel=$(bash "$here/make-loader-patch.sh" --root "$root" --path "$otp_version") \
+    || die "no loader patch for OTP $otp_version"
+loader_generated=$dest.loader.patch
+bash "$here/make-loader-patch.sh" --root "$root" --stdout "$otp_version" > "$loader_generated" \
+    || die "cannot generate $loader_rel from erts/patches/MANIFEST"
+for i in "${!patches[@]}"; do
+    [ "${patches[$i]}" != "$root/$loader_rel" ] || patches[i]=$loader_generated
+done
+
+# The name a patch is logged under.
+patch_label() {
+    if [ "$1" = "$loader_generated" ]; then
+        echo "$loader_rel (generated from erts/patches/MANIFEST's files)"
+    else
+        echo "${1#"$root/"}"
+    fi
+}
 
 # Paths (relative to the OTP top) that a patch touches, from git headers and
 # from plain unified-diff headers.
@@ -140,34 +166,14 @@ patch_paths() {
     ' "$1"
 }
 
-# The project's new files, relative to <project-root>: all files under erts/
-# and lib/ except the patch directories, lib/examples (the project's example
-# applications, not part of OTP) and README/markdown files right at those two
-# top levels.
-overlay=()
-for top in erts lib; do
-    [ -d "$root/$top" ] || continue
-    while IFS= read -r -d '' f; do
-        rel=${f#"$root/"}
-        case $rel in
-            "$top"/patches/*|lib/examples/*) continue ;;
-            "$top"/*/*) ;;
-            "$top"/README*|"$top"/*.md) continue ;;
-        esac
-        overlay+=("$rel")
-    done < <(find "$root/$top" \( -type f -o -type l \) -print0 | LC_ALL=C sort -z)
-done
-
 declare -A touched=()
 for p in "${patches[@]}"; do
     while IFS= read -r path; do
         [ -n "$path" ] && [ "$path" != /dev/null ] && touched[$path]=1
     done < <(patch_paths "$p")
 done
-for f in "${overlay[@]}"; do touched[$f]=1; done
 
-# Staging: the base versions of the touched files, then the series, then the
-# new files.
+# Staging: the base versions of the touched files, then the series.
 rm -rf "$staging"
 mkdir -p "$staging"
 for path in "${!touched[@]}"; do
@@ -181,14 +187,10 @@ done
 GIT_CEILING_DIRECTORIES=$(dirname "$staging")
 export GIT_CEILING_DIRECTORIES
 for p in "${patches[@]}"; do
-    log "applying ${p#"$root/"}"
+    log "applying $(patch_label "$p")"
     if ! (cd "$staging" && git apply --whitespace=nowarn -p1 "$p") >&2; then
-        die "patch ${p#"$root/"} does not apply cleanly to the OTP tree (base: $identity)"
+        die "patch $(patch_label "$p") does not apply cleanly to the OTP tree (base: $identity)"
     fi
-done
-for f in "${overlay[@]}"; do
-    mkdir -p "$staging/$(dirname "$f")"
-    cp -a "$root/$f" "$staging/$f"
 done
 
 # Write the wanted content of every path managed now or on the previous run.
@@ -226,5 +228,5 @@ done
 
 printf '%s\n' "${!touched[@]}" | LC_ALL=C sort > "$managed_file.new"
 mv "$managed_file.new" "$managed_file"
-rm -rf "$staging"
-log "${#patches[@]} patch(es), ${#overlay[@]} new file(s); $changed file(s) changed in $dest"
+rm -rf "$staging" "$loader_generated"
+log "${#patches[@]} patch(es); $changed file(s) changed in $dest"
