@@ -43,8 +43,9 @@ version=$(tr -d '[:space:]' < "$src/OTP_VERSION")
 series_list=$(bash "$(dirname "${BASH_SOURCE[0]}")/series.sh" "$root" "$version") || die "no series to check"
 mapfile -t series <<< "$series_list"
 
-# A repository that no enclosing one and no user configuration affects.
-export GIT_CEILING_DIRECTORIES=$scratch HOME=$scratch GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+# A repository that no enclosing one and no user configuration affects
+# (HOME stays: ccache's cache is under it).
+export GIT_CEILING_DIRECTORIES=$scratch GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
 export GIT_COMMITTER_NAME=check-series-commits GIT_COMMITTER_EMAIL=check@invalid
 git -C "$src" init -q
 git -C "$src" add -A -f
