@@ -2,7 +2,19 @@
 # SPDX-License-Identifier: Apache-2.0
 # Installs, from Debian's packages, everything the build and the tests use.
 # Idempotent: packages already present are left alone. Run as root.
+#
+#   --cross-aarch64   also the aarch64 cross toolchain and qemu-user, to build
+#                     and run the unit tests for aarch64
+#                     (cmake/toolchains/aarch64-linux-gnu.cmake)
 set -euo pipefail
+
+cross_aarch64=false
+for arg in "$@"; do
+    case "$arg" in
+    --cross-aarch64) cross_aarch64=true ;;
+    *) echo "usage: $0 [--cross-aarch64]" >&2; exit 2 ;;
+    esac
+done
 
 packages=(
     # the loader, its tests, fuzzing and benchmarks
@@ -18,6 +30,10 @@ packages=(
     # erlang as the stock VM an escript must fail on politely
     erlang-base rebar3 python3 unzip
 )
+if $cross_aarch64; then
+    # GoogleTest is built for the target from libgtest-dev's sources.
+    packages+=(g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

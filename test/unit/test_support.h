@@ -49,6 +49,14 @@ inline size_t open_fd_count() {
     return list_dir("/proc/self/fd").size();
 }
 
+// Under qemu-user the process is the emulator: /proc/self/status and statm
+// describe it (its name is qemu-<arch>), not the program it runs.
+inline bool under_qemu_user() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    return std::getline(status, line) && line.rfind("Name:\tqemu-", 0) == 0;
+}
+
 inline long resident_kib() {
     std::ifstream statm("/proc/self/statm");
     long size = 0, resident = 0;
