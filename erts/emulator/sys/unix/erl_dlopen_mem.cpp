@@ -526,9 +526,9 @@ private:
             return false;
 
         /* Tables given by an address and a size: glibc reads the size, and
-         * the entry size, without asking whether they are there. */
-        /* align: what the dynamic linker reads the table in place as (the
-         * relocation tables; 0 where it is not checked). */
+         * the entry size, without asking whether they are there. align: the
+         * alignment of the entries the dynamic linker reads in place (0: not
+         * checked). */
         static const struct {
             int addr_tag, size_tag;
             const char *addr_name, *size_name, *what;
