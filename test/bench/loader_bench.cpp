@@ -26,7 +26,7 @@
 // never timings.
 
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE
+#    define _GNU_SOURCE
 #endif
 
 #include "erl_dlopen_mem.h"
@@ -53,25 +53,25 @@
 #include <vector>
 
 #ifndef MFD_NOEXEC_SEAL
-#define MFD_NOEXEC_SEAL 0x0008U
+#    define MFD_NOEXEC_SEAL 0x0008U
 #endif
 
 namespace {
 
 struct Image {
-    const char *size_name;  // in benchmark names and the table
-    const char *file_name;  // in ERTS_FIXTURE_DIR
-    int expected_value;     // what its fixture_value() returns
-    double min_time;        // per repetition, seconds: less for the large ones
+    const char *size_name; // in benchmark names and the table
+    const char *file_name; // in ERTS_FIXTURE_DIR
+    int expected_value;    // what its fixture_value() returns
+    double min_time;       // per repetition, seconds: less for the large ones
     std::string path;
     std::vector<unsigned char> bytes;
 };
 
 std::vector<Image> images = {
-    {"16KiB", "fixture_a.so", 1, 0.05, {}, {}},
-    {"1MiB", "fixture_1m.so", 101, 0.05, {}, {}},
-    {"16MiB", "fixture_16m.so", 116, 0.1, {}, {}},
-    {"64MiB", "fixture_64m.so", 164, 0.2, {}, {}},
+        {"16KiB", "fixture_a.so", 1, 0.05, {}, {}},
+        {"1MiB", "fixture_1m.so", 101, 0.05, {}, {}},
+        {"16MiB", "fixture_16m.so", 116, 0.1, {}, {}},
+        {"64MiB", "fixture_64m.so", 164, 0.2, {}, {}},
 };
 
 constexpr int kRepetitions = 5;
@@ -96,7 +96,8 @@ bool write_all(int fd, const unsigned char *data, size_t size) {
 // As back_with_memfd in erl_dlopen_mem.cpp: MFD_NOEXEC_SEAL where the kernel
 // knows it.
 int create_memfd() {
-    int fd = memfd_create("loader_bench", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL);
+    int fd = memfd_create("loader_bench",
+                          MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL);
     if (fd < 0 && errno == EINVAL)
         fd = memfd_create("loader_bench", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     return fd;
@@ -123,13 +124,14 @@ void skip_with_errno(benchmark::State &state, const char *what) {
 // The handle's fixture_value() is the expected one: the benchmarks time
 // loads that work.
 bool loaded_correctly(void *handle, const Image &image) {
-    auto fixture_value = reinterpret_cast<int (*)()>(dlsym(handle, "fixture_value"));
+    auto fixture_value =
+            reinterpret_cast<int (*)()>(dlsym(handle, "fixture_value"));
     return fixture_value && fixture_value() == image.expected_value;
 }
 
 void set_bytes_processed(benchmark::State &state, const Image &image) {
-    state.SetBytesProcessed(static_cast<int64_t>(state.iterations())
-                            * static_cast<int64_t>(image.bytes.size()));
+    state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                            static_cast<int64_t>(image.bytes.size()));
 }
 
 // ---------------------------------------------------------------------------
@@ -154,7 +156,8 @@ void page_cache(benchmark::State &state, const Image &image) {
     }
     if (void *still = dlopen(image.path.c_str(), RTLD_NOW | RTLD_NOLOAD)) {
         dlclose(still);
-        state.SkipWithError("dlclose did not unload the fixture: timed nothing");
+        state.SkipWithError(
+                "dlclose did not unload the fixture: timed nothing");
     }
     set_bytes_processed(state, image);
 }
@@ -168,8 +171,12 @@ void tmpfile_workaround(benchmark::State &state, const Image &image) {
     for (auto _ : state) {
         // A new name each time, as mkstemp would give.
         char path[4096];
-        snprintf(path, sizeof path, "%s/loader_bench.%ld.%llu.so", dir,
-                 static_cast<long>(getpid()), serial++);
+        snprintf(path,
+                 sizeof path,
+                 "%s/loader_bench.%ld.%llu.so",
+                 dir,
+                 static_cast<long>(getpid()),
+                 serial++);
         int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
         if (fd < 0) {
             skip_with_errno(state, "open in $TMPDIR");
@@ -180,7 +187,8 @@ void tmpfile_workaround(benchmark::State &state, const Image &image) {
         void *handle = written ? dlopen(path, RTLD_NOW) : nullptr;
         unlink(path);
         if (!handle) {
-            state.SkipWithError(written ? dlerror() : "write in $TMPDIR failed");
+            state.SkipWithError(written ? dlerror()
+                                        : "write in $TMPDIR failed");
             break;
         }
         if (!checked) {
@@ -199,7 +207,11 @@ void tmpfile_workaround(benchmark::State &state, const Image &image) {
 void erts_dlopen_mem_load(benchmark::State &state, const Image &image) {
     char error[512];
     void *check = nullptr;
-    if (erts_dlopen_mem(image.bytes.data(), image.bytes.size(), image.file_name, &check, error,
+    if (erts_dlopen_mem(image.bytes.data(),
+                        image.bytes.size(),
+                        image.file_name,
+                        &check,
+                        error,
                         sizeof error) != ERTS_DLOPEN_MEM_OK) {
         state.SkipWithError(error);
         return;
@@ -212,8 +224,12 @@ void erts_dlopen_mem_load(benchmark::State &state, const Image &image) {
     }
     for (auto _ : state) {
         void *handle = nullptr;
-        if (erts_dlopen_mem(image.bytes.data(), image.bytes.size(), image.file_name, &handle,
-                            error, sizeof error) != ERTS_DLOPEN_MEM_OK) {
+        if (erts_dlopen_mem(image.bytes.data(),
+                            image.bytes.size(),
+                            image.file_name,
+                            &handle,
+                            error,
+                            sizeof error) != ERTS_DLOPEN_MEM_OK) {
             state.SkipWithError(error);
             break;
         }
@@ -228,7 +244,9 @@ void erts_dlopen_mem_load(benchmark::State &state, const Image &image) {
 void breakdown_validate(benchmark::State &state, const Image &image) {
     char error[512];
     for (auto _ : state) {
-        if (erts_dlopen_mem_validate(image.bytes.data(), image.bytes.size(), error,
+        if (erts_dlopen_mem_validate(image.bytes.data(),
+                                     image.bytes.size(),
+                                     error,
                                      sizeof error) != ERTS_DLOPEN_MEM_OK) {
             state.SkipWithError(error);
             break;
@@ -239,20 +257,27 @@ void breakdown_validate(benchmark::State &state, const Image &image) {
 
 // A sealed memfd holding the image, as the loader prepares it; -1 (and the
 // benchmark skipped) if that fails. path receives its /proc/PID/fd/N path.
-int prepare_memfd(benchmark::State &state, const Image &image, char (&path)[64]) {
+int prepare_memfd(benchmark::State &state,
+                  const Image &image,
+                  char (&path)[64]) {
     int fd = create_memfd();
-    if (fd < 0 || !write_all(fd, image.bytes.data(), image.bytes.size())
-        || !seal_like_the_loader(fd)) {
+    if (fd < 0 || !write_all(fd, image.bytes.data(), image.bytes.size()) ||
+        !seal_like_the_loader(fd)) {
         skip_with_errno(state, "preparing the memfd");
         if (fd >= 0)
             close(fd);
         return -1;
     }
-    snprintf(path, sizeof path, "/proc/%ld/fd/%d", static_cast<long>(getpid()), fd);
+    snprintf(path,
+             sizeof path,
+             "/proc/%ld/fd/%d",
+             static_cast<long>(getpid()),
+             fd);
     return fd;
 }
 
-void breakdown_dlopen_prepared_memfd(benchmark::State &state, const Image &image) {
+void breakdown_dlopen_prepared_memfd(benchmark::State &state,
+                                     const Image &image) {
     char path[64];
     int fd = prepare_memfd(state, image, path);
     if (fd < 0)
@@ -270,7 +295,8 @@ void breakdown_dlopen_prepared_memfd(benchmark::State &state, const Image &image
 }
 
 int match_path(struct dl_phdr_info *info, size_t, void *path) {
-    return info->dlpi_name && strcmp(info->dlpi_name, static_cast<const char *>(path)) == 0;
+    return info->dlpi_name &&
+           strcmp(info->dlpi_name, static_cast<const char *>(path)) == 0;
 }
 
 // erts_dlclose_mem asks whether the object outlived dlclose by looking for
@@ -308,8 +334,12 @@ void breakdown_memfd_create_close(benchmark::State &state, const Image &) {
 void memcpy_fresh_mapping(benchmark::State &state, const Image &image) {
     size_t size = image.bytes.size();
     for (auto _ : state) {
-        void *buffer = mmap(nullptr, size, PROT_READ | PROT_WRITE,
-                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        void *buffer = mmap(nullptr,
+                            size,
+                            PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS,
+                            -1,
+                            0);
         if (buffer == MAP_FAILED) {
             skip_with_errno(state, "mmap");
             break;
@@ -343,8 +373,8 @@ bool fill_by_write(int fd, const Image &image) {
 // Allocate every page first, then write: is shmem's allocation in the write
 // path slower than in one fallocate?
 bool fill_by_fallocate_then_write(int fd, const Image &image) {
-    return fallocate(fd, 0, 0, static_cast<off_t>(image.bytes.size())) == 0
-        && fill_by_write(fd, image);
+    return fallocate(fd, 0, 0, static_cast<off_t>(image.bytes.size())) == 0 &&
+           fill_by_write(fd, image);
 }
 
 // Map the memfd and memcpy into it (then unmap: F_SEAL_WRITE refuses while a
@@ -353,8 +383,12 @@ bool fill_by_mapping(int fd, const Image &image, bool populate_first) {
     size_t size = image.bytes.size();
     if (ftruncate(fd, static_cast<off_t>(size)) != 0)
         return false;
-    void *mapping = mmap(nullptr, size, PROT_READ | PROT_WRITE,
-                         MAP_SHARED | (populate_first ? MAP_POPULATE : 0), fd, 0);
+    void *mapping = mmap(nullptr,
+                         size,
+                         PROT_READ | PROT_WRITE,
+                         MAP_SHARED | (populate_first ? MAP_POPULATE : 0),
+                         fd,
+                         0);
     if (mapping == MAP_FAILED)
         return false;
     memcpy(mapping, image.bytes.data(), size);
@@ -381,12 +415,17 @@ bool fill_by_vmsplice(int fd, const Image &image) {
     loff_t offset = 0;
     bool ok = pipe_size > 0;
     while (ok && left > 0) {
-        iovec chunk = {const_cast<unsigned char *>(data), std::min(left, size_t(pipe_size))};
+        iovec chunk = {const_cast<unsigned char *>(data),
+                       std::min(left, size_t(pipe_size))};
         ssize_t in_pipe = vmsplice(pipe_fds[1], &chunk, 1, 0);
         ok = in_pipe > 0;
         while (ok && in_pipe > 0) {
-            ssize_t moved = splice(pipe_fds[0], nullptr, fd, &offset,
-                                   static_cast<size_t>(in_pipe), SPLICE_F_MOVE);
+            ssize_t moved = splice(pipe_fds[0],
+                                   nullptr,
+                                   fd,
+                                   &offset,
+                                   static_cast<size_t>(in_pipe),
+                                   SPLICE_F_MOVE);
             ok = moved > 0;
             in_pipe -= moved;
         }
@@ -458,28 +497,36 @@ struct Method {
 };
 
 const Method kMethods[] = {
-    {"page_cache", page_cache},
-    {"tmpfile_workaround", tmpfile_workaround},
-    {"erts_dlopen_mem", erts_dlopen_mem_load},
-    {"breakdown_validate", breakdown_validate},
-    {"breakdown_dlopen_prepared_memfd", breakdown_dlopen_prepared_memfd},
-    {"breakdown_still_loaded_check", breakdown_still_loaded_check, true},
-    {"breakdown_memfd_create_close", breakdown_memfd_create_close, true},
-    {"memcpy_fresh_mapping", memcpy_fresh_mapping},
-    {"memcpy_warm_buffer", memcpy_warm_buffer},
-    {"copy_phase",
-     [](benchmark::State &s, const Image &i) { memfd_copy(s, i, fill_by_write); }},
-    {"copy_alt_fallocate_write",
-     [](benchmark::State &s, const Image &i) { memfd_copy(s, i, fill_by_fallocate_then_write); }},
-    {"copy_alt_mmap_memcpy",
-     [](benchmark::State &s, const Image &i) { memfd_copy(s, i, fill_by_mmap_memcpy); }},
-    {"copy_alt_mmap_populate_memcpy",
-     [](benchmark::State &s, const Image &i) {
-         memfd_copy(s, i, fill_by_mmap_populate_memcpy);
-     }},
-    {"copy_alt_vmsplice",
-     [](benchmark::State &s, const Image &i) { memfd_copy(s, i, fill_by_vmsplice); }},
-    {"copy_alt_tmpdir_o_tmpfile", copy_alt_tmpdir_o_tmpfile},
+        {"page_cache", page_cache},
+        {"tmpfile_workaround", tmpfile_workaround},
+        {"erts_dlopen_mem", erts_dlopen_mem_load},
+        {"breakdown_validate", breakdown_validate},
+        {"breakdown_dlopen_prepared_memfd", breakdown_dlopen_prepared_memfd},
+        {"breakdown_still_loaded_check", breakdown_still_loaded_check, true},
+        {"breakdown_memfd_create_close", breakdown_memfd_create_close, true},
+        {"memcpy_fresh_mapping", memcpy_fresh_mapping},
+        {"memcpy_warm_buffer", memcpy_warm_buffer},
+        {"copy_phase",
+         [](benchmark::State &s, const Image &i) {
+             memfd_copy(s, i, fill_by_write);
+         }},
+        {"copy_alt_fallocate_write",
+         [](benchmark::State &s, const Image &i) {
+             memfd_copy(s, i, fill_by_fallocate_then_write);
+         }},
+        {"copy_alt_mmap_memcpy",
+         [](benchmark::State &s, const Image &i) {
+             memfd_copy(s, i, fill_by_mmap_memcpy);
+         }},
+        {"copy_alt_mmap_populate_memcpy",
+         [](benchmark::State &s, const Image &i) {
+             memfd_copy(s, i, fill_by_mmap_populate_memcpy);
+         }},
+        {"copy_alt_vmsplice",
+         [](benchmark::State &s, const Image &i) {
+             memfd_copy(s, i, fill_by_vmsplice);
+         }},
+        {"copy_alt_tmpdir_o_tmpfile", copy_alt_tmpdir_o_tmpfile},
 };
 
 std::string benchmark_name(const char *method, const Image &image) {
@@ -493,12 +540,14 @@ public:
     void ReportRuns(const std::vector<Run> &runs) override {
         std::vector<Run> shown;
         for (const Run &run : runs) {
-            if (run.run_type == Run::RT_Iteration && !run.error_occurred
-                && run.iterations > 0) {
+            if (run.run_type == Run::RT_Iteration && !run.error_occurred &&
+                run.iterations > 0) {
                 double iterations = static_cast<double>(run.iterations);
                 const std::string &name = run.run_name.function_name;
-                real_seconds_[name].push_back(run.real_accumulated_time / iterations);
-                cpu_seconds_[name].push_back(run.cpu_accumulated_time / iterations);
+                real_seconds_[name].push_back(run.real_accumulated_time /
+                                              iterations);
+                cpu_seconds_[name].push_back(run.cpu_accumulated_time /
+                                             iterations);
             }
             if (run.error_occurred)
                 failed_ = true;
@@ -511,10 +560,16 @@ public:
 
     // Median real (or CPU) seconds per iteration, or a negative number if it
     // did not run.
-    double median(const std::string &name) const { return median_of(real_seconds_, name); }
-    double median_cpu(const std::string &name) const { return median_of(cpu_seconds_, name); }
+    double median(const std::string &name) const {
+        return median_of(real_seconds_, name);
+    }
+    double median_cpu(const std::string &name) const {
+        return median_of(cpu_seconds_, name);
+    }
 
-    bool failed() const { return failed_; }
+    bool failed() const {
+        return failed_;
+    }
 
 private:
     using Samples = std::map<std::string, std::vector<double>>;
@@ -569,7 +624,8 @@ void print_tables(const CollectingReporter &reporter) {
 
     // CPU time is shown too: where real time is far above it, the process
     // was waiting (on this kind of VM, for the host to back fresh pages).
-    printf("\nMedian real time per operation (CPU time in brackets), %d repetitions\n",
+    printf("\nMedian real time per operation (CPU time in brackets), %d "
+           "repetitions\n",
            kRepetitions);
     printf("%-32s", "");
     for (const Image &image : images)
@@ -579,8 +635,8 @@ void print_tables(const CollectingReporter &reporter) {
         printf("%-32s", method.name);
         for (const Image &image : images) {
             std::string name = benchmark_name(method.name, image);
-            std::string cell = format_time(reporter.median(name)) + " ("
-                + format_time(reporter.median_cpu(name)) + ")";
+            std::string cell = format_time(reporter.median(name)) + " (" +
+                               format_time(reporter.median_cpu(name)) + ")";
             printf("%22s", cell.c_str());
         }
         printf("\n");
@@ -595,45 +651,73 @@ void print_tables(const CollectingReporter &reporter) {
         const char *label, *numerator, *denominator;
     };
     const RatioRow rows[] = {
-        {"erts_dlopen_mem / page_cache", "erts_dlopen_mem", "page_cache"},
-        {"erts_dlopen_mem / tmpfile_workaround", "erts_dlopen_mem", "tmpfile_workaround"},
-        {"breakdown_dlopen_prepared_memfd / page_cache", "breakdown_dlopen_prepared_memfd",
-         "page_cache"},
-        {"copy_phase / memcpy_fresh_mapping", "copy_phase", "memcpy_fresh_mapping"},
-        {"copy_alt_fallocate_write / copy_phase", "copy_alt_fallocate_write", "copy_phase"},
-        {"copy_alt_mmap_memcpy / copy_phase", "copy_alt_mmap_memcpy", "copy_phase"},
-        {"copy_alt_mmap_populate_memcpy / copy_phase", "copy_alt_mmap_populate_memcpy",
-         "copy_phase"},
-        {"copy_alt_vmsplice / copy_phase", "copy_alt_vmsplice", "copy_phase"},
-        {"copy_alt_tmpdir_o_tmpfile / copy_phase", "copy_alt_tmpdir_o_tmpfile", "copy_phase"},
+            {"erts_dlopen_mem / page_cache", "erts_dlopen_mem", "page_cache"},
+            {"erts_dlopen_mem / tmpfile_workaround",
+             "erts_dlopen_mem",
+             "tmpfile_workaround"},
+            {"breakdown_dlopen_prepared_memfd / page_cache",
+             "breakdown_dlopen_prepared_memfd",
+             "page_cache"},
+            {"copy_phase / memcpy_fresh_mapping",
+             "copy_phase",
+             "memcpy_fresh_mapping"},
+            {"copy_alt_fallocate_write / copy_phase",
+             "copy_alt_fallocate_write",
+             "copy_phase"},
+            {"copy_alt_mmap_memcpy / copy_phase",
+             "copy_alt_mmap_memcpy",
+             "copy_phase"},
+            {"copy_alt_mmap_populate_memcpy / copy_phase",
+             "copy_alt_mmap_populate_memcpy",
+             "copy_phase"},
+            {"copy_alt_vmsplice / copy_phase",
+             "copy_alt_vmsplice",
+             "copy_phase"},
+            {"copy_alt_tmpdir_o_tmpfile / copy_phase",
+             "copy_alt_tmpdir_o_tmpfile",
+             "copy_phase"},
     };
     for (const RatioRow &row : rows) {
         printf("%-46s", row.label);
         for (const Image &image : images)
-            printf("%10s", format_ratio(ratio(median(row.numerator, image),
-                                              median(row.denominator, image)))
-                               .c_str());
+            printf("%10s",
+                   format_ratio(ratio(median(row.numerator, image),
+                                      median(row.denominator, image)))
+                           .c_str());
         printf("\n");
     }
 
     printf("\nTargets (informational, never fail the run)\n");
     for (const Image &image : images) {
-        double r = ratio(median("erts_dlopen_mem", image), median("tmpfile_workaround", image));
-        printf("  %s  %-6s erts_dlopen_mem no slower than tmpfile_workaround: %s <= 1.00x\n",
-               verdict(r, 1.0), image.size_name, format_ratio(r).c_str());
+        double r = ratio(median("erts_dlopen_mem", image),
+                         median("tmpfile_workaround", image));
+        printf("  %s  %-6s erts_dlopen_mem no slower than tmpfile_workaround: "
+               "%s <= 1.00x\n",
+               verdict(r, 1.0),
+               image.size_name,
+               format_ratio(r).c_str());
     }
     {
         const Image &small = images.front();
-        double r = ratio(median("erts_dlopen_mem", small), median("page_cache", small));
-        printf("  %s  %-6s erts_dlopen_mem within 1.5x of page_cache: %s <= 1.50x\n",
-               verdict(r, 1.5), small.size_name, format_ratio(r).c_str());
+        double r = ratio(median("erts_dlopen_mem", small),
+                         median("page_cache", small));
+        printf("  %s  %-6s erts_dlopen_mem within 1.5x of page_cache: %s <= "
+               "1.50x\n",
+               verdict(r, 1.5),
+               small.size_name,
+               format_ratio(r).c_str());
     }
     for (const Image &image : images) {
-        if (image.bytes.size() < (16u << 20) - (1u << 20)) // the 16 MiB one is a bit over
+        if (image.bytes.size() <
+            (16u << 20) - (1u << 20)) // the 16 MiB one is a bit over
             continue;
-        double r = ratio(median("copy_phase", image), median("memcpy_fresh_mapping", image));
-        printf("  %s  %-6s copy_phase at least as fast as memcpy_fresh_mapping: %s <= 1.00x\n",
-               verdict(r, 1.0), image.size_name, format_ratio(r).c_str());
+        double r = ratio(median("copy_phase", image),
+                         median("memcpy_fresh_mapping", image));
+        printf("  %s  %-6s copy_phase at least as fast as "
+               "memcpy_fresh_mapping: %s <= 1.00x\n",
+               verdict(r, 1.0),
+               image.size_name,
+               format_ratio(r).c_str());
     }
 }
 
@@ -641,13 +725,18 @@ bool read_images() {
     for (Image &image : images) {
         image.path = std::string(ERTS_FIXTURE_DIR) + "/" + image.file_name;
         std::ifstream in(image.path, std::ios::binary);
-        image.bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        image.bytes.assign(std::istreambuf_iterator<char>(in),
+                           std::istreambuf_iterator<char>());
         if (!in.good() && !in.eof()) {
-            fprintf(stderr, "loader_bench: cannot read %s\n", image.path.c_str());
+            fprintf(stderr,
+                    "loader_bench: cannot read %s\n",
+                    image.path.c_str());
             return false;
         }
         if (image.bytes.empty()) {
-            fprintf(stderr, "loader_bench: %s is missing or empty (build the fixtures)\n",
+            fprintf(stderr,
+                    "loader_bench: %s is missing or empty (build the "
+                    "fixtures)\n",
                     image.path.c_str());
             return false;
         }
@@ -671,14 +760,15 @@ int main(int argc, char **argv) {
                 continue;
             const Image *image_ptr = &image;
             auto run = method.run;
-            benchmark::RegisterBenchmark(benchmark_name(method.name, image).c_str(),
-                                         [run, image_ptr](benchmark::State &state) {
-                                             run(state, *image_ptr);
-                                         })
-                ->UseRealTime()
-                ->Unit(benchmark::kMicrosecond)
-                ->MinTime(image.min_time)
-                ->Repetitions(kRepetitions);
+            benchmark::RegisterBenchmark(
+                    benchmark_name(method.name, image).c_str(),
+                    [run, image_ptr](benchmark::State &state) {
+                        run(state, *image_ptr);
+                    })
+                    ->UseRealTime()
+                    ->Unit(benchmark::kMicrosecond)
+                    ->MinTime(image.min_time)
+                    ->Repetitions(kRepetitions);
         }
     }
 
@@ -687,7 +777,9 @@ int main(int argc, char **argv) {
     print_tables(reporter);
     benchmark::Shutdown();
     if (reporter.failed()) {
-        fprintf(stderr, "loader_bench: some benchmarks failed to run (see the errors above)\n");
+        fprintf(stderr,
+                "loader_bench: some benchmarks failed to run (see the errors "
+                "above)\n");
         return 1;
     }
     return 0;

@@ -33,7 +33,8 @@ namespace {
 bool collect_inputs(const fs::path &path, std::vector<fs::path> &inputs) {
     std::error_code ec;
     if (fs::is_directory(path, ec)) {
-        for (fs::recursive_directory_iterator it(path, ec), end; !ec && it != end;
+        for (fs::recursive_directory_iterator it(path, ec), end;
+             !ec && it != end;
              it.increment(ec)) {
             if (it->is_regular_file(ec))
                 inputs.push_back(it->path());
@@ -41,11 +42,16 @@ bool collect_inputs(const fs::path &path, std::vector<fs::path> &inputs) {
     } else if (fs::is_regular_file(path, ec)) {
         inputs.push_back(path);
     } else {
-        std::fprintf(stderr, "replay: %s: no such file or directory\n", path.c_str());
+        std::fprintf(stderr,
+                     "replay: %s: no such file or directory\n",
+                     path.c_str());
         return false;
     }
     if (ec) {
-        std::fprintf(stderr, "replay: %s: %s\n", path.c_str(), ec.message().c_str());
+        std::fprintf(stderr,
+                     "replay: %s: %s\n",
+                     path.c_str(),
+                     ec.message().c_str());
         return false;
     }
     return true;
@@ -61,7 +67,8 @@ bool replay_one(const fs::path &path, bool expect_refused) {
     }
     // Exactly sized, so that a sanitizer sees a read past the end of it.
     std::unique_ptr<uint8_t[]> data(new uint8_t[size]);
-    if (!in.read(reinterpret_cast<char *>(data.get()), static_cast<std::streamsize>(size))) {
+    if (!in.read(reinterpret_cast<char *>(data.get()),
+                 static_cast<std::streamsize>(size))) {
         std::fprintf(stderr, "replay: %s: short read\n", path.c_str());
         return false;
     }
@@ -70,9 +77,14 @@ bool replay_one(const fs::path &path, bool expect_refused) {
     LLVMFuzzerTestOneInput(data.get(), static_cast<size_t>(size));
     if (expect_refused) {
         char message[256];
-        if (erts_dlopen_mem_validate(data.get(), static_cast<size_t>(size), message,
-                                     sizeof message) != ERTS_DLOPEN_MEM_BAD_IMAGE) {
-            std::fprintf(stderr, "replay: %s: accepted, must be refused\n", path.c_str());
+        if (erts_dlopen_mem_validate(data.get(),
+                                     static_cast<size_t>(size),
+                                     message,
+                                     sizeof message) !=
+            ERTS_DLOPEN_MEM_BAD_IMAGE) {
+            std::fprintf(stderr,
+                         "replay: %s: accepted, must be refused\n",
+                         path.c_str());
             return false;
         }
         std::fprintf(stderr, "replay: refused: %s\n", message);
@@ -98,6 +110,8 @@ int main(int argc, char **argv) {
         std::fprintf(stderr, "replay: no inputs found\n");
         return 1;
     }
-    std::printf("replay: %zu inputs, %s\n", inputs.size(), ok ? "all passed" : "some failed");
+    std::printf("replay: %zu inputs, %s\n",
+                inputs.size(),
+                ok ? "all passed" : "some failed");
     return ok ? 0 : 1;
 }

@@ -34,8 +34,12 @@ namespace {
 constexpr size_t kFullMessageSize = 1024;
 
 [[noreturn]] void violated(const char *what, int rc, const char *message) {
-    std::fprintf(stderr, "validate_fuzzer: invariant violated: %s (rc %d, message \"%s\")\n",
-                 what, rc, message ? message : "(none)");
+    std::fprintf(
+            stderr,
+            "validate_fuzzer: invariant violated: %s (rc %d, message \"%s\")\n",
+            what,
+            rc,
+            message ? message : "(none)");
     std::abort();
 }
 
@@ -53,26 +57,38 @@ size_t terminated_length(const char *buf, size_t size) {
 // Runs the validator on image with an exactly-sized heap buffer (so that the
 // address sanitizer sees any write past it) and checks the message. Returns
 // the code; the message is copied to message_out (kFullMessageSize bytes).
-int validate_and_check_message(const uint8_t *image, size_t size, size_t buffer_size,
+int validate_and_check_message(const uint8_t *image,
+                               size_t size,
+                               size_t buffer_size,
                                char *message_out) {
     std::unique_ptr<char[]> buffer(new char[buffer_size]);
     // Poison with non-NUL bytes so that a missing terminator is seen.
     std::memset(buffer.get(), 'X', buffer_size);
     int rc = erts_dlopen_mem_validate(image, size, buffer.get(), buffer_size);
     check(rc == ERTS_DLOPEN_MEM_OK || rc == ERTS_DLOPEN_MEM_BAD_IMAGE,
-          "returns only OK or BAD_IMAGE", rc, nullptr);
+          "returns only OK or BAD_IMAGE",
+          rc,
+          nullptr);
 
     size_t length = terminated_length(buffer.get(), buffer_size);
-    check(length < buffer_size, "message is NUL-terminated inside the buffer", rc, nullptr);
+    check(length < buffer_size,
+          "message is NUL-terminated inside the buffer",
+          rc,
+          nullptr);
     const char *message = buffer.get();
     if (rc == ERTS_DLOPEN_MEM_OK)
         check(length == 0, "message is empty on success", rc, message);
     else
-        check(length > 0 || buffer_size == 1, "message is non-empty on failure", rc, message);
+        check(length > 0 || buffer_size == 1,
+              "message is non-empty on failure",
+              rc,
+              message);
     // Messages are made of fixed text and numbers: bytes of the image must
     // never leak into them (they may end up in an Erlang error term or a log).
     for (size_t i = 0; i < length; i++)
-        check(message[i] >= 0x20 && message[i] < 0x7f, "message is printable ASCII", rc,
+        check(message[i] >= 0x20 && message[i] < 0x7f,
+              "message is printable ASCII",
+              rc,
               message);
 
     std::memcpy(message_out, message, length + 1);
@@ -95,21 +111,35 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     // Small buffers: truncation must keep a prefix and the terminator.
     for (size_t small_size : {size_t{1}, size_t{2}, size_t{17}}) {
         char truncated[kFullMessageSize];
-        int small_rc = validate_and_check_message(misaligned, size, small_size, truncated);
-        check(small_rc == rc, "same answer whatever the buffer and alignment", small_rc,
+        int small_rc = validate_and_check_message(misaligned,
+                                                  size,
+                                                  small_size,
+                                                  truncated);
+        check(small_rc == rc,
+              "same answer whatever the buffer and alignment",
+              small_rc,
               truncated);
         check(std::strncmp(truncated, full, std::strlen(truncated)) == 0,
-              "a truncated message is a prefix of the full one", small_rc, truncated);
-        check(std::strlen(truncated) == std::min(std::strlen(full), small_size - 1),
-              "a truncated message fills the buffer", small_rc, truncated);
+              "a truncated message is a prefix of the full one",
+              small_rc,
+              truncated);
+        check(std::strlen(truncated) ==
+                      std::min(std::strlen(full), small_size - 1),
+              "a truncated message fills the buffer",
+              small_rc,
+              truncated);
     }
 
     // No buffer at all, or one of size zero: nothing may be written.
     char untouchable = 'U';
     check(erts_dlopen_mem_validate(data, size, &untouchable, 0) == rc,
-          "same answer with a zero-sized buffer", rc, full);
+          "same answer with a zero-sized buffer",
+          rc,
+          full);
     check(untouchable == 'U', "a zero-sized buffer is not written", rc, full);
     check(erts_dlopen_mem_validate(data, size, nullptr, 0) == rc,
-          "same answer without a buffer", rc, full);
+          "same answer without a buffer",
+          rc,
+          full);
     return 0;
 }

@@ -32,7 +32,8 @@ protected:
         reset_fault_injection();
         EXPECT_EQ(open_fd_count(), fds_) << "an fd was left open";
         EXPECT_EQ(list_dir("/dev/shm"), shm_) << "a shm object was left";
-        EXPECT_TRUE(list_dir(tmp_.path()).empty()) << "a temporary file was left";
+        EXPECT_TRUE(list_dir(tmp_.path()).empty())
+                << "a temporary file was left";
     }
 
     // Loads fixture_a, checks it runs, returns its handle (still loaded).
@@ -40,7 +41,12 @@ protected:
         auto image = read_fixture("fixture_a.so");
         void *h = nullptr;
         char err[1024] = "";
-        int rc = erts_dlopen_mem(image.data(), image.size(), "fallback.so", &h, err, sizeof err);
+        int rc = erts_dlopen_mem(image.data(),
+                                 image.size(),
+                                 "fallback.so",
+                                 &h,
+                                 err,
+                                 sizeof err);
         if (message)
             *message = err;
         if (rc != ERTS_DLOPEN_MEM_OK) {
@@ -56,19 +62,25 @@ protected:
     std::set<std::string> shm_;
 };
 
-std::string shm_prefix() { return "/dev/shm/erts_dlopen_mem."; }
+std::string shm_prefix() {
+    return "/dev/shm/erts_dlopen_mem.";
+}
 
 // With /proc, a named backing is loaded through /proc/PID/fd/N and its name
 // is removed before dlopen: the fd points at a deleted file with that name.
-::testing::AssertionResult loaded_from_deleted(void *h, const std::string &name_prefix) {
+::testing::AssertionResult loaded_from_deleted(void *h,
+                                               const std::string &name_prefix) {
     std::string path = loaded_path(h);
     std::string target = fd_target(path);
     const std::string deleted = " (deleted)";
-    if (path.rfind("/proc/" + std::to_string(getpid()) + "/fd/", 0) == 0
-        && target.rfind(name_prefix, 0) == 0 && target.size() > deleted.size()
-        && target.compare(target.size() - deleted.size(), deleted.size(), deleted) == 0)
+    if (path.rfind("/proc/" + std::to_string(getpid()) + "/fd/", 0) == 0 &&
+        target.rfind(name_prefix, 0) == 0 && target.size() > deleted.size() &&
+        target.compare(target.size() - deleted.size(),
+                       deleted.size(),
+                       deleted) == 0)
         return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << "loaded as " << path << " -> " << target;
+    return ::testing::AssertionFailure()
+           << "loaded as " << path << " -> " << target;
 }
 
 // Runs body in a child process with a mount namespace of its own, where
@@ -80,9 +92,9 @@ int in_private_mount_namespace(const std::function<bool()> &setup,
     if (pid < 0)
         return -1;
     if (pid == 0) {
-        if (unshare(CLONE_NEWNS) != 0
-            || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0
-            || !setup())
+        if (unshare(CLONE_NEWNS) != 0 ||
+            mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+            !setup())
             _exit(77);
         _exit(body() ? 0 : 1);
     }
@@ -98,7 +110,12 @@ std::string load_and_close_fixture_a(std::string *message) {
     auto image = read_fixture("fixture_a.so");
     void *h = nullptr;
     char err[1024] = "";
-    int rc = erts_dlopen_mem(image.data(), image.size(), "x", &h, err, sizeof err);
+    int rc = erts_dlopen_mem(image.data(),
+                             image.size(),
+                             "x",
+                             &h,
+                             err,
+                             sizeof err);
     *message = err;
     if (rc != ERTS_DLOPEN_MEM_OK || call_fixture_value(h) != 1)
         return "";
@@ -117,7 +134,8 @@ TEST_F(Fallback, MemfdRetriedWithoutNoexecSealOnOldKernels) {
     EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
 }
 
-class MemfdRefused : public Fallback, public ::testing::WithParamInterface<int> {};
+class MemfdRefused : public Fallback,
+                     public ::testing::WithParamInterface<int> {};
 
 TEST_P(MemfdRefused, ShmObjectIsUsedAndUnlinkedBeforeDlopen) {
     injected_faults.memfd_errno = GetParam();
@@ -128,8 +146,12 @@ TEST_P(MemfdRefused, ShmObjectIsUsedAndUnlinkedBeforeDlopen) {
     EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
 }
 
-INSTANTIATE_TEST_SUITE_P(Errnos, MemfdRefused, ::testing::Values(ENOSYS, EPERM, EINVAL, EMFILE),
-                         [](const auto &info) { return std::string(strerrorname_np(info.param)); });
+INSTANTIATE_TEST_SUITE_P(Errnos,
+                         MemfdRefused,
+                         ::testing::Values(ENOSYS, EPERM, EINVAL, EMFILE),
+                         [](const auto &info) {
+                             return std::string(strerrorname_np(info.param));
+                         });
 
 TEST_F(Fallback, SealFailureFallsBackToShm) {
     injected_faults.seal_errno = EINVAL;
@@ -143,14 +165,19 @@ TEST_F(Fallback, SealFailureFallsBackToShm) {
 // not exist, so shm is used, through its name.
 TEST_F(Fallback, WithoutProcShmIsOpenedByName) {
     int rc = in_private_mount_namespace(
-        [] { return mount("tmpfs", "/proc", "tmpfs", 0, nullptr) == 0; },
-        [] {
-            std::string message;
-            std::string path = load_and_close_fixture_a(&message);
-            if (path.rfind(shm_prefix(), 0) != 0)
-                fprintf(stderr, "loaded as '%s': %s\n", path.c_str(), message.c_str());
-            return path.rfind(shm_prefix(), 0) == 0;
-        });
+            [] {
+                return mount("tmpfs", "/proc", "tmpfs", 0, nullptr) == 0;
+            },
+            [] {
+                std::string message;
+                std::string path = load_and_close_fixture_a(&message);
+                if (path.rfind(shm_prefix(), 0) != 0)
+                    fprintf(stderr,
+                            "loaded as '%s': %s\n",
+                            path.c_str(),
+                            message.c_str());
+                return path.rfind(shm_prefix(), 0) == 0;
+            });
     if (rc == 77)
         GTEST_SKIP() << "needs root and mount namespaces";
     EXPECT_EQ(rc, 0);
@@ -162,7 +189,8 @@ TEST_F(Fallback, OTmpfileInTmpdirWhenMemfdAndShmFail) {
     void *h = load_a();
     ASSERT_NE(h, nullptr);
     std::string path = loaded_path(h);
-    EXPECT_EQ(path.rfind("/proc/" + std::to_string(getpid()) + "/fd/", 0), 0u) << path;
+    EXPECT_EQ(path.rfind("/proc/" + std::to_string(getpid()) + "/fd/", 0), 0u)
+            << path;
     std::string target = fd_target(path);
     EXPECT_EQ(target.rfind(tmp_.path() + "/#", 0), 0u) << target;
     EXPECT_TRUE(list_dir(tmp_.path()).empty());
@@ -185,16 +213,21 @@ TEST_F(Fallback, MkostempUnlinkedBeforeDlopenWhenOTmpfileIsUnsupported) {
 TEST_F(Fallback, WithoutProcOrShmANamedTemporaryFileIsUsed) {
     std::string dir = tmp_.path();
     int rc = in_private_mount_namespace(
-        [] { return mount("tmpfs", "/proc", "tmpfs", 0, nullptr) == 0; },
-        [&] {
-            injected_faults.shm_errno = EACCES;
-            std::string message;
-            std::string path = load_and_close_fixture_a(&message);
-            bool named = path.rfind(dir + "/erts_dlopen_mem.", 0) == 0;
-            if (!named)
-                fprintf(stderr, "loaded as '%s': %s\n", path.c_str(), message.c_str());
-            return named && list_dir(dir).empty();
-        });
+            [] {
+                return mount("tmpfs", "/proc", "tmpfs", 0, nullptr) == 0;
+            },
+            [&] {
+                injected_faults.shm_errno = EACCES;
+                std::string message;
+                std::string path = load_and_close_fixture_a(&message);
+                bool named = path.rfind(dir + "/erts_dlopen_mem.", 0) == 0;
+                if (!named)
+                    fprintf(stderr,
+                            "loaded as '%s': %s\n",
+                            path.c_str(),
+                            message.c_str());
+                return named && list_dir(dir).empty();
+            });
     if (rc == 77)
         GTEST_SKIP() << "needs root and mount namespaces";
     EXPECT_EQ(rc, 0);
@@ -208,14 +241,20 @@ TEST_F(Fallback, EveryWayFailingNamesEachWayAndWhy) {
     auto image = read_fixture("fixture_a.so");
     void *h = reinterpret_cast<void *>(0x1);
     char err[1024];
-    EXPECT_EQ(erts_dlopen_mem(image.data(), image.size(), "x", &h, err, sizeof err),
+    EXPECT_EQ(erts_dlopen_mem(image.data(),
+                              image.size(),
+                              "x",
+                              &h,
+                              err,
+                              sizeof err),
               ERTS_DLOPEN_MEM_NO_BACKING);
     EXPECT_EQ(h, nullptr);
     EXPECT_EQ(std::string(err),
               "no way to hold the image in an executable file: "
               "memfd_create: Function not implemented; "
               "shm_open: Permission denied; "
-              "temporary file in " + tmp_.path() + ": Read-only file system");
+              "temporary file in " +
+                      tmp_.path() + ": Read-only file system");
 }
 
 TEST_F(Fallback, WriteErrorsOnEveryWayRemoveWhatEachWayCreated) {
@@ -223,13 +262,19 @@ TEST_F(Fallback, WriteErrorsOnEveryWayRemoveWhatEachWayCreated) {
     auto image = read_fixture("fixture_a.so");
     void *h = nullptr;
     char err[1024];
-    EXPECT_EQ(erts_dlopen_mem(image.data(), image.size(), "x", &h, err, sizeof err),
+    EXPECT_EQ(erts_dlopen_mem(image.data(),
+                              image.size(),
+                              "x",
+                              &h,
+                              err,
+                              sizeof err),
               ERTS_DLOPEN_MEM_NO_BACKING);
     EXPECT_EQ(std::string(err),
               "no way to hold the image in an executable file: "
               "memfd write: No space left on device; "
               "shm write: No space left on device; "
-              "temporary file in " + tmp_.path() + ": write: No space left on device");
+              "temporary file in " +
+                      tmp_.path() + ": write: No space left on device");
     // TearDown checks that no fd, shm object or file is left.
 }
 
@@ -238,8 +283,14 @@ TEST_F(Fallback, ShortAndInterruptedWritesStillCopyTheWholeImage) {
     auto image = read_fixture("fixture_1m.so");
     void *h = nullptr;
     char err[512];
-    ASSERT_EQ(erts_dlopen_mem(image.data(), image.size(), "short", &h, err, sizeof err),
-              ERTS_DLOPEN_MEM_OK) << err;
+    ASSERT_EQ(erts_dlopen_mem(image.data(),
+                              image.size(),
+                              "short",
+                              &h,
+                              err,
+                              sizeof err),
+              ERTS_DLOPEN_MEM_OK)
+            << err;
     EXPECT_GT(observed_calls.interrupted_writes, 100);
     EXPECT_EQ(call_fixture_value(h), 101);
     EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
@@ -250,9 +301,16 @@ TEST_F(Fallback, DlopenFailureOnShmLeavesNoObject) {
     auto image = read_fixture("fixture_unresolved.so");
     void *h = nullptr;
     char err[512];
-    EXPECT_EQ(erts_dlopen_mem(image.data(), image.size(), "unresolved", &h, err, sizeof err),
+    EXPECT_EQ(erts_dlopen_mem(image.data(),
+                              image.size(),
+                              "unresolved",
+                              &h,
+                              err,
+                              sizeof err),
               ERTS_DLOPEN_MEM_DLOPEN_FAILED);
-    EXPECT_STREQ(err, "unresolved: undefined symbol: erts_fixture_symbol_nobody_defines");
+    EXPECT_STREQ(
+            err,
+            "unresolved: undefined symbol: erts_fixture_symbol_nobody_defines");
 }
 
 // Real noexec mounts, in a child process with its own mount namespace: shm
@@ -260,26 +318,41 @@ TEST_F(Fallback, DlopenFailureOnShmLeavesNoObject) {
 TEST_F(Fallback, NoexecMountsAreDetectedAndNamed) {
     std::string dir = tmp_.path();
     int rc = in_private_mount_namespace(
-        [&] {
-            return mount("tmpfs", "/dev/shm", "tmpfs", MS_NOEXEC, nullptr) == 0
-                && mount("tmpfs", dir.c_str(), "tmpfs", MS_NOEXEC, nullptr) == 0;
-        },
-        [&] {
-        injected_faults.memfd_errno = EPERM;
-        auto image = read_fixture("fixture_a.so");
-        void *h = nullptr;
-        char err[1024];
-        int rc = erts_dlopen_mem(image.data(), image.size(), "x", &h, err, sizeof err);
-        std::string expected = "no way to hold the image in an executable file: "
-                               "memfd_create: Operation not permitted; "
-                               "shm_open: /dev/shm is mounted noexec; "
-                               "temporary file in " + dir + ": mounted noexec";
-        bool ok = rc == ERTS_DLOPEN_MEM_NO_BACKING && expected == err
-            && list_dir("/dev/shm").empty() && list_dir(dir).empty();
-        if (!ok)
-            fprintf(stderr, "rc %d: %s\n", rc, err);
-        return ok;
-        });
+            [&] {
+                return mount("tmpfs",
+                             "/dev/shm",
+                             "tmpfs",
+                             MS_NOEXEC,
+                             nullptr) == 0 &&
+                       mount("tmpfs",
+                             dir.c_str(),
+                             "tmpfs",
+                             MS_NOEXEC,
+                             nullptr) == 0;
+            },
+            [&] {
+                injected_faults.memfd_errno = EPERM;
+                auto image = read_fixture("fixture_a.so");
+                void *h = nullptr;
+                char err[1024];
+                int rc = erts_dlopen_mem(image.data(),
+                                         image.size(),
+                                         "x",
+                                         &h,
+                                         err,
+                                         sizeof err);
+                std::string expected =
+                        "no way to hold the image in an executable file: "
+                        "memfd_create: Operation not permitted; "
+                        "shm_open: /dev/shm is mounted noexec; "
+                        "temporary file in " +
+                        dir + ": mounted noexec";
+                bool ok = rc == ERTS_DLOPEN_MEM_NO_BACKING && expected == err &&
+                          list_dir("/dev/shm").empty() && list_dir(dir).empty();
+                if (!ok)
+                    fprintf(stderr, "rc %d: %s\n", rc, err);
+                return ok;
+            });
     if (rc == 77)
         GTEST_SKIP() << "needs root and mount namespaces";
     EXPECT_EQ(rc, 0);

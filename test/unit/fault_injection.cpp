@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE
+#    define _GNU_SOURCE
 #endif
 #include "fault_injection.h"
 
@@ -22,7 +22,8 @@ void reset_fault_injection() {
 }
 
 namespace {
-template <typename Fn> Fn real(const char *name) {
+template <typename Fn>
+Fn real(const char *name) {
     return reinterpret_cast<Fn>(dlsym(RTLD_NEXT, name));
 }
 int fail_with(int e) {
@@ -46,7 +47,8 @@ int memfd_create(const char *name, unsigned flags) {
 int shm_open(const char *name, int oflag, mode_t mode) {
     if (injected_faults.shm_errno)
         return fail_with(injected_faults.shm_errno);
-    return real<int (*)(const char *, int, mode_t)>("shm_open")(name, oflag, mode);
+    return real<int (*)(const char *, int, mode_t)>(
+            "shm_open")(name, oflag, mode);
 }
 
 int open(const char *path, int flags, ...) {
@@ -79,7 +81,8 @@ ssize_t write(int fd, const void *buf, size_t count) {
         if (count > 1000)
             count = 1000;
     }
-    return real<ssize_t (*)(int, const void *, size_t)>("write")(fd, buf, count);
+    return real<ssize_t (*)(int, const void *, size_t)>(
+            "write")(fd, buf, count);
 }
 
 int fcntl(int fd, int cmd, ...) {

@@ -8,18 +8,19 @@
 #include <sys/mman.h>
 
 #ifndef MFD_NOEXEC_SEAL
-#define MFD_NOEXEC_SEAL 0x0008U // Linux 6.3; glibc 2.36's headers lack it
+#    define MFD_NOEXEC_SEAL 0x0008U // Linux 6.3; glibc 2.36's headers lack it
 #endif
 
 struct InjectedFaults {
-    int memfd_errno = 0;           // memfd_create fails with this
+    int memfd_errno = 0;             // memfd_create fails with this
     int memfd_noexec_seal_errno = 0; // only when MFD_NOEXEC_SEAL is asked for
-    int shm_errno = 0;             // shm_open fails with this
-    int tmpfile_errno = 0;         // open(dir, O_TMPFILE) fails with this
+    int shm_errno = 0;               // shm_open fails with this
+    int tmpfile_errno = 0;           // open(dir, O_TMPFILE) fails with this
     int mkostemp_errno = 0;
-    int write_errno = 0;           // every write fails with this
-    bool short_and_interrupted_writes = false; // at most 1000 bytes, EINTR every third call
-    int seal_errno = 0;            // fcntl(F_ADD_SEALS) fails with this
+    int write_errno = 0; // every write fails with this
+    bool short_and_interrupted_writes =
+            false;      // at most 1000 bytes, EINTR every third call
+    int seal_errno = 0; // fcntl(F_ADD_SEALS) fails with this
 };
 
 // Calls observed since the last reset.

@@ -22,7 +22,12 @@ namespace {
 void *load(const std::vector<unsigned char> &image, const char *label) {
     void *handle = nullptr;
     char err[512] = "";
-    int rc = erts_dlopen_mem(image.data(), image.size(), label, &handle, err, sizeof err);
+    int rc = erts_dlopen_mem(image.data(),
+                             image.size(),
+                             label,
+                             &handle,
+                             err,
+                             sizeof err);
     EXPECT_EQ(rc, ERTS_DLOPEN_MEM_OK) << err;
     EXPECT_STREQ(err, "");
     return handle;
@@ -65,8 +70,9 @@ TEST(Load, IsDlopenedThroughAProcPidPathToASealedCloseOnExecMemfd) {
     EXPECT_EQ(fd_target(path), "/memfd:fixture_a.so (deleted)");
     int fd = std::stoi(path.substr(prefix.size()));
     int seals = fcntl(fd, F_GET_SEALS);
-    EXPECT_EQ(seals & (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE),
-              F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+    EXPECT_EQ(
+            seals & (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE),
+            F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
     EXPECT_TRUE(fcntl(fd, F_GETFD) & FD_CLOEXEC);
     EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
     EXPECT_EQ(fcntl(fd, F_GETFD), -1) << "the memfd outlived its library";
@@ -86,11 +92,14 @@ TEST(Load, LabelIsSanitisedAndBounded) {
         std::string label;
         std::string memfd;
     } cases[] = {
-        {"a\nb\x01" "c", "/memfd:a_b_c (deleted)"},
-        {"trailing/slash/", "/memfd:slash (deleted)"},
-        {"/", "/memfd:erts_dlopen_mem (deleted)"},
-        {"", "/memfd:erts_dlopen_mem (deleted)"},
-        {std::string(1000, 'n'), "/memfd:" + std::string(199, 'n') + " (deleted)"},
+            {"a\nb\x01"
+             "c",
+             "/memfd:a_b_c (deleted)"},
+            {"trailing/slash/", "/memfd:slash (deleted)"},
+            {"/", "/memfd:erts_dlopen_mem (deleted)"},
+            {"", "/memfd:erts_dlopen_mem (deleted)"},
+            {std::string(1000, 'n'),
+             "/memfd:" + std::string(199, 'n') + " (deleted)"},
     };
     for (const auto &c : cases) {
         void *h = load(image, c.label.c_str());
@@ -100,8 +109,14 @@ TEST(Load, LabelIsSanitisedAndBounded) {
     }
     void *h = nullptr;
     char err[256];
-    ASSERT_EQ(erts_dlopen_mem(image.data(), image.size(), nullptr, &h, err, sizeof err),
-              ERTS_DLOPEN_MEM_OK) << err;
+    ASSERT_EQ(erts_dlopen_mem(image.data(),
+                              image.size(),
+                              nullptr,
+                              &h,
+                              err,
+                              sizeof err),
+              ERTS_DLOPEN_MEM_OK)
+            << err;
     EXPECT_EQ(fd_target(loaded_path(h)), "/memfd:erts_dlopen_mem (deleted)");
     EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
 }
@@ -118,7 +133,8 @@ TEST(DistinctImages, BAfterClosedAReusesThePathAndRunsB) {
 
     void *b = load(read_fixture("fixture_b.so"), "b");
     ASSERT_NE(b, nullptr);
-    EXPECT_EQ(loaded_path(b), a_path) << "the scenario needs the fd number reused";
+    EXPECT_EQ(loaded_path(b), a_path)
+            << "the scenario needs the fd number reused";
     EXPECT_EQ(call_fixture_value(b), 2);
     EXPECT_EQ(erts_dlclose_mem(b), ERTS_DLOPEN_MEM_OK);
 }
@@ -131,7 +147,8 @@ TEST(DistinctImages, BAfterAnUnloadableCxxARunsB) {
     std::string a_path = loaded_path(a);
     EXPECT_EQ(call_fixture_value(a), 11);
     EXPECT_EQ(erts_dlclose_mem(a), ERTS_DLOPEN_MEM_OK);
-    ASSERT_TRUE(still_loaded(a_path)) << "fixture_cxx_a was expected to stay loaded";
+    ASSERT_TRUE(still_loaded(a_path))
+            << "fixture_cxx_a was expected to stay loaded";
     EXPECT_EQ(fd_target(a_path), "/memfd:cxx_a (deleted)");
 
     void *b = load(read_fixture("fixture_cxx_b.so"), "cxx_b");
@@ -153,7 +170,8 @@ TEST(DistinctImages, FdOfALibraryKeptByAnotherHandleIsReleasedLater) {
     void *pin = dlopen(a_path.c_str(), RTLD_NOW | RTLD_NOLOAD);
     ASSERT_EQ(pin, a);
     EXPECT_EQ(erts_dlclose_mem(a), ERTS_DLOPEN_MEM_OK);
-    EXPECT_NE(fcntl(a_fd, F_GETFD), -1) << "closed while the library is still loaded";
+    EXPECT_NE(fcntl(a_fd, F_GETFD), -1)
+            << "closed while the library is still loaded";
     EXPECT_EQ(call_fixture_value(pin), 1);
     ASSERT_EQ(dlclose(pin), 0);
     EXPECT_FALSE(still_loaded(a_path));
@@ -172,11 +190,15 @@ TEST(DistinctImages, SameImageTwiceGivesTwoIndependentHandles) {
     ASSERT_NE(first, nullptr);
     ASSERT_NE(second, nullptr);
     EXPECT_NE(first, second);
-    auto first_value = reinterpret_cast<fixture_value_fn>(dlsym(first, "fixture_value"));
-    auto second_value = reinterpret_cast<fixture_value_fn>(dlsym(second, "fixture_value"));
-    EXPECT_NE(reinterpret_cast<void *>(first_value), reinterpret_cast<void *>(second_value));
+    auto first_value =
+            reinterpret_cast<fixture_value_fn>(dlsym(first, "fixture_value"));
+    auto second_value =
+            reinterpret_cast<fixture_value_fn>(dlsym(second, "fixture_value"));
+    EXPECT_NE(reinterpret_cast<void *>(first_value),
+              reinterpret_cast<void *>(second_value));
     EXPECT_EQ(erts_dlclose_mem(first), ERTS_DLOPEN_MEM_OK);
-    EXPECT_EQ(second_value(), 1) << "closing one handle must not unload the other";
+    EXPECT_EQ(second_value(), 1)
+            << "closing one handle must not unload the other";
     EXPECT_EQ(erts_dlclose_mem(second), ERTS_DLOPEN_MEM_OK);
 }
 
@@ -185,17 +207,29 @@ TEST(Errors, DynamicLinkerRefusalNamesTheLabelAndLeavesNothing) {
     size_t fds = open_fd_count();
     void *h = reinterpret_cast<void *>(0x1);
     char err[512];
-    EXPECT_EQ(erts_dlopen_mem(image.data(), image.size(), "unresolved_nif", &h, err, sizeof err),
+    EXPECT_EQ(erts_dlopen_mem(image.data(),
+                              image.size(),
+                              "unresolved_nif",
+                              &h,
+                              err,
+                              sizeof err),
               ERTS_DLOPEN_MEM_DLOPEN_FAILED);
     EXPECT_EQ(h, nullptr);
-    EXPECT_STREQ(err, "unresolved_nif: undefined symbol: erts_fixture_symbol_nobody_defines");
+    EXPECT_STREQ(err,
+                 "unresolved_nif: undefined symbol: "
+                 "erts_fixture_symbol_nobody_defines");
     EXPECT_EQ(open_fd_count(), fds);
 }
 
 TEST(Errors, NullHandlePointerAndUnknownHandles) {
     auto image = read_fixture("fixture_a.so");
     char err[128];
-    EXPECT_EQ(erts_dlopen_mem(image.data(), image.size(), "x", nullptr, err, sizeof err),
+    EXPECT_EQ(erts_dlopen_mem(image.data(),
+                              image.size(),
+                              "x",
+                              nullptr,
+                              err,
+                              sizeof err),
               ERTS_DLOPEN_MEM_BADARG);
     EXPECT_STREQ(err, "no handle pointer (NULL)");
     EXPECT_EQ(erts_dlclose_mem(nullptr), ERTS_DLOPEN_MEM_UNKNOWN_HANDLE);
@@ -205,7 +239,8 @@ TEST(Errors, NullHandlePointerAndUnknownHandles) {
     dlclose(libm);
     void *h = load(image, "x");
     EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
-    EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_UNKNOWN_HANDLE) << "closed twice";
+    EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_UNKNOWN_HANDLE)
+            << "closed twice";
 }
 
 TEST(Inheritance, ChildProcessesDoNotGetTheMemfd) {
@@ -220,7 +255,8 @@ TEST(Inheritance, ChildProcessesDoNotGetTheMemfd) {
         listing += buf;
     pclose(ls);
     EXPECT_EQ(listing.find("memfd:"), std::string::npos) << listing;
-    EXPECT_NE(fd_target(loaded_path(h)).find("memfd:not_inherited.so"), std::string::npos);
+    EXPECT_NE(fd_target(loaded_path(h)).find("memfd:not_inherited.so"),
+              std::string::npos);
     EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
 }
 
@@ -237,8 +273,12 @@ TEST(Threads, ConcurrentLoadsAllSucceedWithDistinctHandles) {
             for (int i = 0; i < per_thread; i++) {
                 void *h = nullptr;
                 char err[256];
-                if (erts_dlopen_mem(image.data(), image.size(), "threads", &h, err, sizeof err)
-                    != ERTS_DLOPEN_MEM_OK)
+                if (erts_dlopen_mem(image.data(),
+                                    image.size(),
+                                    "threads",
+                                    &h,
+                                    err,
+                                    sizeof err) != ERTS_DLOPEN_MEM_OK)
                     continue;
                 handles[t].push_back(h);
                 if (call_fixture_value(h) != (t % 2 ? 2 : 1))
@@ -250,7 +290,8 @@ TEST(Threads, ConcurrentLoadsAllSucceedWithDistinctHandles) {
         w.join();
     std::set<void *> distinct;
     for (int t = 0; t < threads; t++) {
-        EXPECT_EQ(handles[t].size(), static_cast<size_t>(per_thread)) << "thread " << t;
+        EXPECT_EQ(handles[t].size(), static_cast<size_t>(per_thread))
+                << "thread " << t;
         EXPECT_EQ(wrong_values[t], 0) << "thread " << t;
         distinct.insert(handles[t].begin(), handles[t].end());
     }
@@ -264,8 +305,14 @@ TEST(Threads, ConcurrentLoadsAllSucceedWithDistinctHandles) {
 void load_close_cycle(const std::vector<unsigned char> &image) {
     void *h = nullptr;
     char err[256];
-    ASSERT_EQ(erts_dlopen_mem(image.data(), image.size(), "leak", &h, err, sizeof err),
-              ERTS_DLOPEN_MEM_OK) << err;
+    ASSERT_EQ(erts_dlopen_mem(image.data(),
+                              image.size(),
+                              "leak",
+                              &h,
+                              err,
+                              sizeof err),
+              ERTS_DLOPEN_MEM_OK)
+            << err;
     ASSERT_EQ(call_fixture_value(h), 1);
     ASSERT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
 }
@@ -290,18 +337,22 @@ TEST(Leaks, TwoThousandLoadCloseCyclesKeepResidentMemoryFlat) {
 #if defined(__SANITIZE_ADDRESS__)
     // ASan quarantines freed memory, so resident size says nothing here;
     // LeakSanitizer checks for leaks when the process exits instead.
-    GTEST_SKIP() << "resident size means nothing under ASan (quarantine); LeakSanitizer checks";
+    GTEST_SKIP() << "resident size means nothing under ASan (quarantine); "
+                    "LeakSanitizer checks";
 #endif
     if (under_qemu_user())
-        GTEST_SKIP() << "under qemu-user, /proc/self/statm is the emulator's resident size, "
-                        "which grows with its translation cache for each new mapping";
+        GTEST_SKIP() << "under qemu-user, /proc/self/statm is the emulator's "
+                        "resident size, "
+                        "which grows with its translation cache for each new "
+                        "mapping";
     auto image = read_fixture("fixture_a.so");
     for (int i = 0; i < 100; i++)
         load_close_cycle(image);
     long rss = resident_kib();
     for (int i = 0; i < 2000; i++)
         load_close_cycle(image);
-    EXPECT_LT(resident_kib() - rss, 1024) << "resident memory grew by more than 1 MiB";
+    EXPECT_LT(resident_kib() - rss, 1024)
+            << "resident memory grew by more than 1 MiB";
 }
 
 } // namespace

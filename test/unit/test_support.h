@@ -103,7 +103,9 @@ public:
         else
             unsetenv("TMPDIR");
     }
-    const std::string &path() const { return path_; }
+    const std::string &path() const {
+        return path_;
+    }
 
 private:
     std::string path_, old_;
@@ -113,7 +115,8 @@ private:
 using fixture_value_fn = int (*)();
 
 inline int call_fixture_value(void *handle) {
-    auto fn = reinterpret_cast<fixture_value_fn>(dlsym(handle, "fixture_value"));
+    auto fn =
+            reinterpret_cast<fixture_value_fn>(dlsym(handle, "fixture_value"));
     return fn ? fn() : -1000;
 }
 

@@ -40,30 +40,43 @@ std::string format(const char *fmt, ...) {
     return text;
 }
 
-const char *class_name(bool sixty_four) { return sixty_four ? "ELFCLASS64" : "ELFCLASS32"; }
+const char *class_name(bool sixty_four) {
+    return sixty_four ? "ELFCLASS64" : "ELFCLASS32";
+}
 
 // The names the loader gives the machines a fixture can have: the host's and
 // the one make_broken_fixtures puts in wrong_machine.so.
 std::string machine_name(unsigned m) {
     switch (m) {
-    case EM_386: return "EM_386";
-    case EM_ARM: return "EM_ARM";
-    case EM_X86_64: return "EM_X86_64";
-    case EM_AARCH64: return "EM_AARCH64";
-    case EM_PPC64: return "EM_PPC64";
-    case EM_S390: return "EM_S390";
-    case EM_RISCV: return "EM_RISCV";
-    default: return "EM_?";
+    case EM_386:
+        return "EM_386";
+    case EM_ARM:
+        return "EM_ARM";
+    case EM_X86_64:
+        return "EM_X86_64";
+    case EM_AARCH64:
+        return "EM_AARCH64";
+    case EM_PPC64:
+        return "EM_PPC64";
+    case EM_S390:
+        return "EM_S390";
+    case EM_RISCV:
+        return "EM_RISCV";
+    default:
+        return "EM_?";
     }
 }
 
-std::string machine(unsigned m) { return format("%s (%u)", machine_name(m).c_str(), m); }
+std::string machine(unsigned m) {
+    return format("%s (%u)", machine_name(m).c_str(), m);
+}
 
 // Where the segments of the fixture the broken ones are made from are: their
 // indexes and offsets depend on the toolchain.
 class GoodLayout {
 public:
-    GoodLayout() : image_(read_fixture("fixture_a.so")) {}
+    GoodLayout() : image_(read_fixture("fixture_a.so")) {
+    }
 
     // Index in the program header table of the n-th segment of a type.
     unsigned index(ElfW(Word) type, unsigned n = 0) const {
@@ -80,8 +93,9 @@ public:
     // The value of a dynamic tag (0 if absent).
     unsigned long long dynamic(ElfW(Sxword) tag) const {
         Phdr dyn = segment(PT_DYNAMIC);
-        for (size_t at = dyn.p_offset; at + sizeof(ElfW(Dyn)) <= image_.size()
-                                       && at < dyn.p_offset + dyn.p_filesz;
+        for (size_t at = dyn.p_offset;
+             at + sizeof(ElfW(Dyn)) <= image_.size() &&
+             at < dyn.p_offset + dyn.p_filesz;
              at += sizeof(ElfW(Dyn))) {
             ElfW(Dyn) d;
             std::memcpy(&d, image_.data() + at, sizeof d);
@@ -122,97 +136,231 @@ const std::vector<BrokenCase> &broken_cases() {
         const unsigned host = __ehdr_start.e_machine;
         const unsigned other = host == EM_AARCH64 ? EM_X86_64 : EM_AARCH64;
         const GoodLayout good;
-        const unsigned load0 = good.index(PT_LOAD, 0), load1 = good.index(PT_LOAD, 1);
-        const unsigned dynamic = good.index(PT_DYNAMIC), note = good.index(PT_NOTE);
+        const unsigned load0 = good.index(PT_LOAD, 0),
+                       load1 = good.index(PT_LOAD, 1);
+        const unsigned dynamic = good.index(PT_DYNAMIC),
+                       note = good.index(PT_NOTE);
         return std::vector<BrokenCase>{
-    {"too_small", format("ELF header: image too small (32 bytes, an ELF header needs %zu)", sizeof(Ehdr))},
-    {"bad_magic", "ELF header: bad magic, not an ELF image"},
-    {"wrong_class", format("ELF header: wrong ELF class %s, this host needs %s", class_name(!is64), class_name(is64))},
-    {"wrong_byte_order", format("ELF header: wrong byte order (%s), this host is %s",
-                                little ? "big-endian" : "little-endian", little ? "little-endian" : "big-endian")},
-    {"bad_version", "ELF header: unsupported ELF version 7"},
-    {"bad_osabi", "ELF header: unsupported OS ABI 97"},
-    {"wrong_machine", format("ELF header: wrong machine %s, this host is %s", machine(other).c_str(), machine(host).c_str())},
-    {"relocatable_object", "ELF header: not a shared object (e_type 1)"},
-    {"abiversion_sysv_nonzero", "ELF header: ABI version 1 with OS ABI ELFOSABI_SYSV, which has only version 0"},
-    // The limit is the host's: GnuAbiVersionLimitIsTheDynamicLinkers.
-    {"abiversion_gnu_too_new", "ELF header: ABI version 127 with OS ABI ELFOSABI_GNU, this host's dynamic linker knows up to "},
-    {"ident_padding_nonzero", "ELF header: e_ident padding byte 15 is 1, not 0"},
-    {"bad_ehsize", format("ELF header: e_ehsize is %zu, expected %zu", sizeof(Ehdr) + 8, sizeof(Ehdr))},
-    {"bad_phentsize", format("program headers: e_phentsize is %zu, expected %zu", sizeof(Phdr) - 8, sizeof(Phdr))},
-    {"no_program_headers", "program headers: none (e_phnum is 0)"},
-    {"too_many_program_headers", format("program headers: too many (4000, at most %zu)", 65536 / sizeof(Phdr))},
-    {"program_headers_past_end", "program headers: table at offset "},
-    {"truncated", format("PT_LOAD segment %u: file range [%llu, +", load1,
-                         (unsigned long long)good.segment(PT_LOAD, 1).p_offset)},
-    {"load_filesz_over_memsz", format("PT_LOAD segment %u: p_filesz (", load0)},
-    {"load_address_overflow", format("PT_LOAD segment %u: address range overflows", load1)},
-    {"load_align_not_power_of_two", format("PT_LOAD segment %u: p_align (12288) is not a power of two", load0)},
-    {"load_misaligned", format("PT_LOAD segment %u: p_vaddr and p_offset disagree modulo p_align", load1)},
-    {"load_not_ascending", format("PT_LOAD segment %u: not in ascending address order or overlaps the previous one", load1)},
-    {"no_load_segments", "PT_LOAD segments: none, nothing to map"},
-    {"dynamic_outside_loads", format("PT_DYNAMIC (segment %u): outside the loaded segments", dynamic)},
-    {"note_outside_loads", format("PT_NOTE (segment %u): outside the loaded segments", note)},
-    {"dynamic_too_small", "PT_DYNAMIC: too small (4 bytes)"},
-    {"no_dynamic", "PT_DYNAMIC: none, a shared object needs a dynamic section"},
-    {"two_dynamic", "PT_DYNAMIC: 2 of them, expected one"},
-    {"dynamic_unterminated", "dynamic section: no DT_NULL terminator"},
-    {"pie_flag", "dynamic section: a position-independent executable (DF_1_PIE), not a shared object"},
-    {"no_strtab", "dynamic section: no DT_STRTAB"},
-    {"strsz_zero", "dynamic section: DT_STRSZ missing or zero"},
-    {"strtab_outside_loads", "dynamic section: string table (DT_STRTAB, DT_STRSZ) outside the loaded segments"},
-    {"no_symtab", "dynamic section: no DT_SYMTAB"},
-    {"symtab_outside_loads", "dynamic section: symbol table (DT_SYMTAB) outside the loaded segments"},
-    {"bad_syment", format("dynamic section: DT_SYMENT is 7, expected %zu", sizeof(ElfW(Sym)))},
-    {"needed_string_outside_strtab", "dynamic section: DT_NEEDED string at offset"},
-    {"sysv_hash_outside_loads", "dynamic section: DT_HASH outside the loaded segments"},
-    {"sysv_hash_no_buckets", "dynamic section: DT_HASH has no buckets"},
-    {"sysv_hash_chains_outside_loads", "dynamic section: DT_HASH buckets or chains outside the loaded segments"},
-    {"gnu_hash_outside_loads", "dynamic section: DT_GNU_HASH outside the loaded segments"},
-    {"gnu_hash_no_buckets", "dynamic section: DT_GNU_HASH has no buckets"},
-    {"gnu_hash_bloom_not_power_of_two", "dynamic section: DT_GNU_HASH bloom filter size 3 is not a power of two"},
-    {"gnu_hash_buckets_outside_loads", "dynamic section: DT_GNU_HASH buckets outside the loaded segments"},
-    {"rela_outside_loads", "dynamic section: relocations (DT_RELA) outside the loaded segments"},
-    {"bad_relaent", format("dynamic section: DT_RELAENT is 5, expected %zu", sizeof(ElfW(Rela)))},
-    {"rela_target_outside_loads", "dynamic section: DT_RELA relocation 0 targets address 0x7fff00000000 outside the loaded segments"},
-    {"jmprel_outside_loads", "dynamic section: PLT relocations (DT_JMPREL) outside the loaded segments"},
-    {"jmprel_target_outside_loads", "dynamic section: DT_JMPREL relocation 0 targets address 0x7fff00000000 outside the loaded segments"},
-    {"init_array_outside_loads", "dynamic section: DT_INIT_ARRAY outside the loaded segments"},
-    {"versym_outside_loads", "dynamic section: symbol versioning tables outside the loaded segments"},
-    {"dynamic_offset_mismatch", format("PT_DYNAMIC (segment %u): p_offset and p_vaddr point at different bytes", dynamic)},
-    {"reloc_symbol_out_of_range", "dynamic section: DT_JMPREL relocation 0 names symbol 16777215, outside the symbol table or with its name outside the string table"},
-    {"rela_without_relasz", "dynamic section: DT_RELA without DT_RELASZ"},
-    {"rela_without_relaent", "dynamic section: DT_RELA without DT_RELAENT"},
-    {"init_array_without_size", "dynamic section: DT_INIT_ARRAY without DT_INIT_ARRAYSZ"},
-    {"fini_array_without_size", "dynamic section: DT_FINI_ARRAY without DT_FINI_ARRAYSZ"},
-    {"pltrel_missing", "dynamic section: DT_JMPREL, DT_PLTREL and DT_PLTRELSZ must come together"},
-    {"pltrel_wrong_type", format("dynamic section: DT_PLTREL is %d, this host uses DT_RELA", DT_REL)},
-    {"relro_too_large", "PT_GNU_RELRO (segment "},
-    {"relro_over_text", "PT_GNU_RELRO (segment "},
-    {"reloc_writes_to_text", "dynamic section: DT_RELA relocation 0 writes to read-only address "},
-    {"fini_outside_text", "dynamic section: DT_FINI outside the executable segments"},
-    {"verneed_entry_outside_loads", "dynamic section: DT_VERNEED entry outside the loaded segments"},
-    {"dynamic_vaddr_misaligned", format("PT_DYNAMIC (segment %u): p_vaddr 0x%llx is not %zu-byte aligned", dynamic,
-                                        (unsigned long long)good.segment(PT_DYNAMIC).p_vaddr + 4, alignof(ElfW(Dyn)))},
-    {"dynamic_offset_misaligned", format("PT_DYNAMIC (segment %u): p_offset %llu is not %zu-byte aligned", dynamic,
-                                         (unsigned long long)good.segment(PT_DYNAMIC).p_offset + 4, alignof(ElfW(Dyn)))},
-    {"symtab_misaligned", format("dynamic section: DT_SYMTAB address 0x%llx is not %zu-byte aligned",
-                                 good.dynamic(DT_SYMTAB) + 4, alignof(ElfW(Sym)))},
-    {"sysv_hash_misaligned", format("dynamic section: DT_HASH address 0x%llx is not 4-byte aligned",
-                                    good.dynamic(DT_HASH) + 2)},
-    {"gnu_hash_misaligned", format("dynamic section: DT_GNU_HASH address 0x%llx is not %zu-byte aligned",
-                                   good.dynamic(DT_GNU_HASH) + 4, alignof(ElfW(Addr)))},
-    {"rela_misaligned", format("dynamic section: DT_RELA address 0x%llx is not %zu-byte aligned",
-                               good.dynamic(DT_RELA) - 4, alignof(ElfW(Rela)))},
-    {"jmprel_misaligned", format("dynamic section: DT_JMPREL address 0x%llx is not %zu-byte aligned",
-                                 good.dynamic(DT_JMPREL) - 4, alignof(ElfW(Rela)))},
-    {"rel_misaligned", format("dynamic section: DT_REL address 0x%llx is not %zu-byte aligned",
-                              good.dynamic(DT_RELA) - 4, alignof(ElfW(Rel)))},
-    {"strtab_not_terminated", "dynamic section: string table does not end with a NUL byte"},
-    {"no_hash_table", "dynamic section: no symbol hash table (DT_HASH or DT_GNU_HASH)"},
-    {"symtab_smaller_than_hash", "dynamic section: symbol table (DT_SYMTAB) smaller than the "},
-    {"symbol_name_outside_strtab", "dynamic section: symbol 1 has its name outside the string table"},
-    {"gnu_hash_bucket_below_symoffset", "dynamic section: DT_GNU_HASH bucket "},
+                {"too_small",
+                 format("ELF header: image too small (32 bytes, an ELF header "
+                        "needs %zu)",
+                        sizeof(Ehdr))},
+                {"bad_magic", "ELF header: bad magic, not an ELF image"},
+                {"wrong_class",
+                 format("ELF header: wrong ELF class %s, this host needs %s",
+                        class_name(!is64),
+                        class_name(is64))},
+                {"wrong_byte_order",
+                 format("ELF header: wrong byte order (%s), this host is %s",
+                        little ? "big-endian" : "little-endian",
+                        little ? "little-endian" : "big-endian")},
+                {"bad_version", "ELF header: unsupported ELF version 7"},
+                {"bad_osabi", "ELF header: unsupported OS ABI 97"},
+                {"wrong_machine",
+                 format("ELF header: wrong machine %s, this host is %s",
+                        machine(other).c_str(),
+                        machine(host).c_str())},
+                {"relocatable_object",
+                 "ELF header: not a shared object (e_type 1)"},
+                {"abiversion_sysv_nonzero",
+                 "ELF header: ABI version 1 with OS ABI ELFOSABI_SYSV, which "
+                 "has only version 0"},
+                // The limit is the host's:
+                // GnuAbiVersionLimitIsTheDynamicLinkers.
+                {"abiversion_gnu_too_new",
+                 "ELF header: ABI version 127 with OS ABI ELFOSABI_GNU, this "
+                 "host's dynamic linker knows up to "},
+                {"ident_padding_nonzero",
+                 "ELF header: e_ident padding byte 15 is 1, not 0"},
+                {"bad_ehsize",
+                 format("ELF header: e_ehsize is %zu, expected %zu",
+                        sizeof(Ehdr) + 8,
+                        sizeof(Ehdr))},
+                {"bad_phentsize",
+                 format("program headers: e_phentsize is %zu, expected %zu",
+                        sizeof(Phdr) - 8,
+                        sizeof(Phdr))},
+                {"no_program_headers", "program headers: none (e_phnum is 0)"},
+                {"too_many_program_headers",
+                 format("program headers: too many (4000, at most %zu)",
+                        65536 / sizeof(Phdr))},
+                {"program_headers_past_end",
+                 "program headers: table at offset "},
+                {"truncated",
+                 format("PT_LOAD segment %u: file range [%llu, +",
+                        load1,
+                        (unsigned long long)good.segment(PT_LOAD, 1).p_offset)},
+                {"load_filesz_over_memsz",
+                 format("PT_LOAD segment %u: p_filesz (", load0)},
+                {"load_address_overflow",
+                 format("PT_LOAD segment %u: address range overflows", load1)},
+                {"load_align_not_power_of_two",
+                 format("PT_LOAD segment %u: p_align (12288) is not a power of "
+                        "two",
+                        load0)},
+                {"load_misaligned",
+                 format("PT_LOAD segment %u: p_vaddr and p_offset disagree "
+                        "modulo p_align",
+                        load1)},
+                {"load_not_ascending",
+                 format("PT_LOAD segment %u: not in ascending address order or "
+                        "overlaps the previous one",
+                        load1)},
+                {"no_load_segments", "PT_LOAD segments: none, nothing to map"},
+                {"dynamic_outside_loads",
+                 format("PT_DYNAMIC (segment %u): outside the loaded segments",
+                        dynamic)},
+                {"note_outside_loads",
+                 format("PT_NOTE (segment %u): outside the loaded segments",
+                        note)},
+                {"dynamic_too_small", "PT_DYNAMIC: too small (4 bytes)"},
+                {"no_dynamic",
+                 "PT_DYNAMIC: none, a shared object needs a dynamic section"},
+                {"two_dynamic", "PT_DYNAMIC: 2 of them, expected one"},
+                {"dynamic_unterminated",
+                 "dynamic section: no DT_NULL terminator"},
+                {"pie_flag",
+                 "dynamic section: a position-independent executable "
+                 "(DF_1_PIE), not a shared object"},
+                {"no_strtab", "dynamic section: no DT_STRTAB"},
+                {"strsz_zero", "dynamic section: DT_STRSZ missing or zero"},
+                {"strtab_outside_loads",
+                 "dynamic section: string table (DT_STRTAB, DT_STRSZ) outside "
+                 "the loaded segments"},
+                {"no_symtab", "dynamic section: no DT_SYMTAB"},
+                {"symtab_outside_loads",
+                 "dynamic section: symbol table (DT_SYMTAB) outside the loaded "
+                 "segments"},
+                {"bad_syment",
+                 format("dynamic section: DT_SYMENT is 7, expected %zu",
+                        sizeof(ElfW(Sym)))},
+                {"needed_string_outside_strtab",
+                 "dynamic section: DT_NEEDED string at offset"},
+                {"sysv_hash_outside_loads",
+                 "dynamic section: DT_HASH outside the loaded segments"},
+                {"sysv_hash_no_buckets",
+                 "dynamic section: DT_HASH has no buckets"},
+                {"sysv_hash_chains_outside_loads",
+                 "dynamic section: DT_HASH buckets or chains outside the "
+                 "loaded segments"},
+                {"gnu_hash_outside_loads",
+                 "dynamic section: DT_GNU_HASH outside the loaded segments"},
+                {"gnu_hash_no_buckets",
+                 "dynamic section: DT_GNU_HASH has no buckets"},
+                {"gnu_hash_bloom_not_power_of_two",
+                 "dynamic section: DT_GNU_HASH bloom filter size 3 is not a "
+                 "power of two"},
+                {"gnu_hash_buckets_outside_loads",
+                 "dynamic section: DT_GNU_HASH buckets outside the loaded "
+                 "segments"},
+                {"rela_outside_loads",
+                 "dynamic section: relocations (DT_RELA) outside the loaded "
+                 "segments"},
+                {"bad_relaent",
+                 format("dynamic section: DT_RELAENT is 5, expected %zu",
+                        sizeof(ElfW(Rela)))},
+                {"rela_target_outside_loads",
+                 "dynamic section: DT_RELA relocation 0 targets address "
+                 "0x7fff00000000 outside the loaded segments"},
+                {"jmprel_outside_loads",
+                 "dynamic section: PLT relocations (DT_JMPREL) outside the "
+                 "loaded segments"},
+                {"jmprel_target_outside_loads",
+                 "dynamic section: DT_JMPREL relocation 0 targets address "
+                 "0x7fff00000000 outside the loaded segments"},
+                {"init_array_outside_loads",
+                 "dynamic section: DT_INIT_ARRAY outside the loaded segments"},
+                {"versym_outside_loads",
+                 "dynamic section: symbol versioning tables outside the loaded "
+                 "segments"},
+                {"dynamic_offset_mismatch",
+                 format("PT_DYNAMIC (segment %u): p_offset and p_vaddr point "
+                        "at different bytes",
+                        dynamic)},
+                {"reloc_symbol_out_of_range",
+                 "dynamic section: DT_JMPREL relocation 0 names symbol "
+                 "16777215, outside the symbol table or with its name outside "
+                 "the string table"},
+                {"rela_without_relasz",
+                 "dynamic section: DT_RELA without DT_RELASZ"},
+                {"rela_without_relaent",
+                 "dynamic section: DT_RELA without DT_RELAENT"},
+                {"init_array_without_size",
+                 "dynamic section: DT_INIT_ARRAY without DT_INIT_ARRAYSZ"},
+                {"fini_array_without_size",
+                 "dynamic section: DT_FINI_ARRAY without DT_FINI_ARRAYSZ"},
+                {"pltrel_missing",
+                 "dynamic section: DT_JMPREL, DT_PLTREL and DT_PLTRELSZ must "
+                 "come together"},
+                {"pltrel_wrong_type",
+                 format("dynamic section: DT_PLTREL is %d, this host uses "
+                        "DT_RELA",
+                        DT_REL)},
+                {"relro_too_large", "PT_GNU_RELRO (segment "},
+                {"relro_over_text", "PT_GNU_RELRO (segment "},
+                {"reloc_writes_to_text",
+                 "dynamic section: DT_RELA relocation 0 writes to read-only "
+                 "address "},
+                {"fini_outside_text",
+                 "dynamic section: DT_FINI outside the executable segments"},
+                {"verneed_entry_outside_loads",
+                 "dynamic section: DT_VERNEED entry outside the loaded "
+                 "segments"},
+                {"dynamic_vaddr_misaligned",
+                 format("PT_DYNAMIC (segment %u): p_vaddr 0x%llx is not "
+                        "%zu-byte aligned",
+                        dynamic,
+                        (unsigned long long)good.segment(PT_DYNAMIC).p_vaddr +
+                                4,
+                        alignof(ElfW(Dyn)))},
+                {"dynamic_offset_misaligned",
+                 format("PT_DYNAMIC (segment %u): p_offset %llu is not "
+                        "%zu-byte aligned",
+                        dynamic,
+                        (unsigned long long)good.segment(PT_DYNAMIC).p_offset +
+                                4,
+                        alignof(ElfW(Dyn)))},
+                {"symtab_misaligned",
+                 format("dynamic section: DT_SYMTAB address 0x%llx is not "
+                        "%zu-byte aligned",
+                        good.dynamic(DT_SYMTAB) + 4,
+                        alignof(ElfW(Sym)))},
+                {"sysv_hash_misaligned",
+                 format("dynamic section: DT_HASH address 0x%llx is not 4-byte "
+                        "aligned",
+                        good.dynamic(DT_HASH) + 2)},
+                {"gnu_hash_misaligned",
+                 format("dynamic section: DT_GNU_HASH address 0x%llx is not "
+                        "%zu-byte aligned",
+                        good.dynamic(DT_GNU_HASH) + 4,
+                        alignof(ElfW(Addr)))},
+                {"rela_misaligned",
+                 format("dynamic section: DT_RELA address 0x%llx is not "
+                        "%zu-byte aligned",
+                        good.dynamic(DT_RELA) - 4,
+                        alignof(ElfW(Rela)))},
+                {"jmprel_misaligned",
+                 format("dynamic section: DT_JMPREL address 0x%llx is not "
+                        "%zu-byte aligned",
+                        good.dynamic(DT_JMPREL) - 4,
+                        alignof(ElfW(Rela)))},
+                {"rel_misaligned",
+                 format("dynamic section: DT_REL address 0x%llx is not "
+                        "%zu-byte aligned",
+                        good.dynamic(DT_RELA) - 4,
+                        alignof(ElfW(Rel)))},
+                {"strtab_not_terminated",
+                 "dynamic section: string table does not end with a NUL byte"},
+                {"no_hash_table",
+                 "dynamic section: no symbol hash table (DT_HASH or "
+                 "DT_GNU_HASH)"},
+                {"symtab_smaller_than_hash",
+                 "dynamic section: symbol table (DT_SYMTAB) smaller than the "},
+                {"symbol_name_outside_strtab",
+                 "dynamic section: symbol 1 has its name outside the string "
+                 "table"},
+                {"gnu_hash_bucket_below_symoffset",
+                 "dynamic section: DT_GNU_HASH bucket "},
         };
     }();
     return cases;
@@ -229,7 +377,8 @@ class BrokenFixture : public ::testing::TestWithParam<BrokenCase> {};
 
 TEST_P(BrokenFixture, IsRefusedWithItsRulesMessage) {
     const BrokenCase &c = GetParam();
-    auto image = read_file(std::string(ERTS_BROKEN_FIXTURE_DIR) + "/" + c.fixture + ".so");
+    auto image = read_file(std::string(ERTS_BROKEN_FIXTURE_DIR) + "/" +
+                           c.fixture + ".so");
     ASSERT_FALSE(image.empty()) << "missing fixture " << c.fixture;
     int rc;
     std::string message = validate(image, &rc);
@@ -239,13 +388,19 @@ TEST_P(BrokenFixture, IsRefusedWithItsRulesMessage) {
 
 TEST_P(BrokenFixture, IsRefusedByTheLoaderBeforeTheKernelSeesIt) {
     const BrokenCase &c = GetParam();
-    auto image = read_file(std::string(ERTS_BROKEN_FIXTURE_DIR) + "/" + c.fixture + ".so");
+    auto image = read_file(std::string(ERTS_BROKEN_FIXTURE_DIR) + "/" +
+                           c.fixture + ".so");
     ASSERT_FALSE(image.empty());
     void *handle = reinterpret_cast<void *>(0x1);
     char err[512];
     size_t fds_before = open_fd_count();
     auto shm_before = list_dir("/dev/shm");
-    EXPECT_EQ(erts_dlopen_mem(image.data(), image.size(), c.fixture, &handle, err, sizeof err),
+    EXPECT_EQ(erts_dlopen_mem(image.data(),
+                              image.size(),
+                              c.fixture,
+                              &handle,
+                              err,
+                              sizeof err),
               ERTS_DLOPEN_MEM_BAD_IMAGE);
     EXPECT_EQ(handle, nullptr);
     EXPECT_EQ(std::string(err).rfind(c.message, 0), 0u) << "message: " << err;
@@ -253,8 +408,12 @@ TEST_P(BrokenFixture, IsRefusedByTheLoaderBeforeTheKernelSeesIt) {
     EXPECT_EQ(list_dir("/dev/shm"), shm_before);
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryRule, BrokenFixture, ::testing::ValuesIn(broken_cases()),
-                         [](const auto &info) { return std::string(info.param.fixture); });
+INSTANTIATE_TEST_SUITE_P(EveryRule,
+                         BrokenFixture,
+                         ::testing::ValuesIn(broken_cases()),
+                         [](const auto &info) {
+                             return std::string(info.param.fixture);
+                         });
 
 // Every broken fixture the generator wrote has a row above.
 TEST(BrokenFixtures, EachGeneratedFixtureHasACase) {
@@ -265,16 +424,22 @@ TEST(BrokenFixtures, EachGeneratedFixtureHasACase) {
             continue;
         so_files++;
         std::string name = f.substr(0, f.size() - 3);
-        bool found = std::any_of(broken_cases().begin(), broken_cases().end(),
-                                 [&](const BrokenCase &c) { return name == c.fixture; });
+        bool found = std::any_of(broken_cases().begin(),
+                                 broken_cases().end(),
+                                 [&](const BrokenCase &c) {
+                                     return name == c.fixture;
+                                 });
         EXPECT_TRUE(found) << "no test case for broken fixture " << f;
     }
     EXPECT_EQ(so_files, broken_cases().size());
 }
 
 TEST(Validate, AcceptsRealSharedObjects) {
-    for (const char *name : {"fixture_a.so", "fixture_b.so", "fixture_cxx_a.so",
-                             "fixture_16m.so", "fixture_unresolved.so"}) {
+    for (const char *name : {"fixture_a.so",
+                             "fixture_b.so",
+                             "fixture_cxx_a.so",
+                             "fixture_16m.so",
+                             "fixture_unresolved.so"}) {
         int rc;
         std::string message = validate(read_fixture(name), &rc);
         EXPECT_EQ(rc, ERTS_DLOPEN_MEM_OK) << name << ": " << message;
@@ -288,14 +453,15 @@ TEST(Validate, AcceptsRealSharedObjects) {
 std::vector<std::string> loaded_object_files() {
     std::vector<std::string> paths;
     dl_iterate_phdr(
-        [](struct dl_phdr_info *info, size_t, void *data) {
-            // The executable has an empty name, the vDSO one without a '/':
-            // neither is a file to read.
-            if (info->dlpi_name && std::strchr(info->dlpi_name, '/'))
-                static_cast<std::vector<std::string> *>(data)->push_back(info->dlpi_name);
-            return 0;
-        },
-        &paths);
+            [](struct dl_phdr_info *info, size_t, void *data) {
+                // The executable has an empty name, the vDSO one without a '/':
+                // neither is a file to read.
+                if (info->dlpi_name && std::strchr(info->dlpi_name, '/'))
+                    static_cast<std::vector<std::string> *>(data)->push_back(
+                            info->dlpi_name);
+                return 0;
+            },
+            &paths);
     return paths;
 }
 
@@ -329,13 +495,15 @@ TEST(Validate, GnuAbiVersionLimitIsTheDynamicLinkers) {
         std::string path = tmp.path() + "/v" + std::to_string(limit) + ".so";
         image[EI_ABIVERSION] = static_cast<unsigned char>(limit);
         std::ofstream(path, std::ios::binary)
-            .write(reinterpret_cast<const char *>(image.data()),
-                   static_cast<std::streamsize>(image.size()));
+                .write(reinterpret_cast<const char *>(image.data()),
+                       static_cast<std::streamsize>(image.size()));
         void *h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
         std::string refusal = h ? "" : dlerror();
         unlink(path.c_str());
         if (!h) {
-            EXPECT_NE(refusal.find("ELF file ABI version invalid"), std::string::npos) << refusal;
+            EXPECT_NE(refusal.find("ELF file ABI version invalid"),
+                      std::string::npos)
+                    << refusal;
             break;
         }
         dlclose(h);
@@ -350,8 +518,11 @@ TEST(Validate, GnuAbiVersionLimitIsTheDynamicLinkers) {
     }
     image[EI_ABIVERSION] = static_cast<unsigned char>(limit);
     EXPECT_EQ(validate(image, &rc),
-              format("ELF header: ABI version %u with OS ABI ELFOSABI_GNU, this host's dynamic "
-                     "linker knows up to %u", limit, limit - 1));
+              format("ELF header: ABI version %u with OS ABI ELFOSABI_GNU, "
+                     "this host's dynamic "
+                     "linker knows up to %u",
+                     limit,
+                     limit - 1));
     EXPECT_EQ(rc, ERTS_DLOPEN_MEM_BAD_IMAGE);
 }
 
@@ -365,24 +536,33 @@ TEST(Validate, RefusesAnExecutable) {
 TEST(Validate, RefusesAPositionIndependentExecutable) {
     int rc;
     EXPECT_EQ(validate(read_fixture("fixture_pie"), &rc),
-              "dynamic section: a position-independent executable (DF_1_PIE), not a shared object");
+              "dynamic section: a position-independent executable (DF_1_PIE), "
+              "not a shared object");
     EXPECT_EQ(rc, ERTS_DLOPEN_MEM_BAD_IMAGE);
 }
 
 TEST(Validate, RefusesEmptyAndNull) {
     char err[128];
-    EXPECT_EQ(erts_dlopen_mem_validate(nullptr, 0, err, sizeof err), ERTS_DLOPEN_MEM_BAD_IMAGE);
-    EXPECT_EQ(std::string(err), format("ELF header: image too small (0 bytes, an ELF header "
-                                       "needs %zu)", sizeof(Ehdr)));
-    EXPECT_EQ(erts_dlopen_mem_validate(nullptr, 100, err, sizeof err), ERTS_DLOPEN_MEM_BADARG);
+    EXPECT_EQ(erts_dlopen_mem_validate(nullptr, 0, err, sizeof err),
+              ERTS_DLOPEN_MEM_BAD_IMAGE);
+    EXPECT_EQ(std::string(err),
+              format("ELF header: image too small (0 bytes, an ELF header "
+                     "needs %zu)",
+                     sizeof(Ehdr)));
+    EXPECT_EQ(erts_dlopen_mem_validate(nullptr, 100, err, sizeof err),
+              ERTS_DLOPEN_MEM_BADARG);
     EXPECT_STREQ(err, "no image (NULL pointer)");
 }
 
 TEST(Validate, MessageBufferIsBoundedAndOptional) {
-    auto image = read_file(std::string(ERTS_BROKEN_FIXTURE_DIR) + "/bad_magic.so");
+    auto image =
+            read_file(std::string(ERTS_BROKEN_FIXTURE_DIR) + "/bad_magic.so");
     char small[8];
     std::memset(small, 'x', sizeof small);
-    EXPECT_EQ(erts_dlopen_mem_validate(image.data(), image.size(), small, sizeof small),
+    EXPECT_EQ(erts_dlopen_mem_validate(image.data(),
+                                       image.size(),
+                                       small,
+                                       sizeof small),
               ERTS_DLOPEN_MEM_BAD_IMAGE);
     EXPECT_STREQ(small, "ELF hea");
     EXPECT_EQ(erts_dlopen_mem_validate(image.data(), image.size(), nullptr, 0),
@@ -398,8 +578,12 @@ TEST(Validate, ReadsUnalignedImages) {
     std::vector<unsigned char> shifted(image.size() + 3);
     std::memcpy(shifted.data() + 3, image.data(), image.size());
     char err[256];
-    EXPECT_EQ(erts_dlopen_mem_validate(shifted.data() + 3, image.size(), err, sizeof err),
-              ERTS_DLOPEN_MEM_OK) << err;
+    EXPECT_EQ(erts_dlopen_mem_validate(shifted.data() + 3,
+                                       image.size(),
+                                       err,
+                                       sizeof err),
+              ERTS_DLOPEN_MEM_OK)
+            << err;
 }
 
 // glibc raises SIGBUS when a mapped segment extends past the end of the file:
@@ -414,18 +598,26 @@ TEST(Validate, EveryTruncationOfTheMappedPartIsRefused) {
         ElfW(Phdr) ph;
         std::memcpy(&ph, image.data() + eh.e_phoff + i * sizeof ph, sizeof ph);
         if (ph.p_type == PT_LOAD)
-            end_of_loads = std::max<size_t>(end_of_loads, ph.p_offset + ph.p_filesz);
+            end_of_loads =
+                    std::max<size_t>(end_of_loads, ph.p_offset + ph.p_filesz);
     }
     ASSERT_GT(end_of_loads, 4096u);
     ASSERT_LT(end_of_loads, image.size());
     char err[256];
     for (size_t cut = 0; cut < end_of_loads; cut++)
         ASSERT_EQ(erts_dlopen_mem_validate(image.data(), cut, err, sizeof err),
-                  ERTS_DLOPEN_MEM_BAD_IMAGE) << "cut at " << cut;
+                  ERTS_DLOPEN_MEM_BAD_IMAGE)
+                << "cut at " << cut;
     for (size_t cut = end_of_loads; cut <= image.size(); cut += 97) {
         void *handle = nullptr;
-        ASSERT_EQ(erts_dlopen_mem(image.data(), cut, "cut", &handle, err, sizeof err),
-                  ERTS_DLOPEN_MEM_OK) << "cut at " << cut << ": " << err;
+        ASSERT_EQ(erts_dlopen_mem(image.data(),
+                                  cut,
+                                  "cut",
+                                  &handle,
+                                  err,
+                                  sizeof err),
+                  ERTS_DLOPEN_MEM_OK)
+                << "cut at " << cut << ": " << err;
         EXPECT_EQ(call_fixture_value(handle), 1);
         EXPECT_EQ(erts_dlclose_mem(handle), ERTS_DLOPEN_MEM_OK);
     }

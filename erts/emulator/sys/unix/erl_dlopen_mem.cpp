@@ -27,7 +27,7 @@
  */
 
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE
+#    define _GNU_SOURCE
 #endif
 
 #include "erl_dlopen_mem.h"
@@ -37,78 +37,87 @@
 /* memfd_create, O_TMPFILE and /proc/PID/fd are Linux's; elsewhere loading
  * from memory is refused with a message that says so. */
 
-#include <stdio.h>
+#    include <stdio.h>
 
-static int not_supported(char *errbuf, size_t errbuf_size)
-{
+static int not_supported(char *errbuf, size_t errbuf_size) {
     if (errbuf && errbuf_size)
-        snprintf(errbuf, errbuf_size, "loading from memory is not supported "
+        snprintf(errbuf,
+                 errbuf_size,
+                 "loading from memory is not supported "
                  "on this platform");
     return ERTS_DLOPEN_MEM_NO_BACKING;
 }
 
-extern "C" int erts_dlopen_mem(const void *, size_t, const char *, void **handle,
-                               char *errbuf, size_t errbuf_size) {
+extern "C" int erts_dlopen_mem(const void *,
+                               size_t,
+                               const char *,
+                               void **handle,
+                               char *errbuf,
+                               size_t errbuf_size) {
     if (handle)
         *handle = NULL;
     return not_supported(errbuf, errbuf_size);
 }
 
-extern "C" int erts_dlclose_mem(void *) { return ERTS_DLOPEN_MEM_UNKNOWN_HANDLE; }
+extern "C" int erts_dlclose_mem(void *) {
+    return ERTS_DLOPEN_MEM_UNKNOWN_HANDLE;
+}
 
-extern "C" int erts_dlopen_mem_validate(const void *, size_t, char *errbuf,
+extern "C" int erts_dlopen_mem_validate(const void *,
+                                        size_t,
+                                        char *errbuf,
                                         size_t errbuf_size) {
     return not_supported(errbuf, errbuf_size);
 }
 
 #else /* __linux__ */
 
-#include <dlfcn.h>
-#include <elf.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <link.h>
-#include <pthread.h>
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <sys/random.h>
-#include <sys/stat.h>
-#include <sys/statvfs.h>
-#include <time.h>
-#include <unistd.h>
+#    include <dlfcn.h>
+#    include <elf.h>
+#    include <errno.h>
+#    include <fcntl.h>
+#    include <limits.h>
+#    include <link.h>
+#    include <pthread.h>
+#    include <stdarg.h>
+#    include <stdint.h>
+#    include <stdio.h>
+#    include <stdlib.h>
+#    include <string.h>
+#    include <sys/mman.h>
+#    include <sys/random.h>
+#    include <sys/stat.h>
+#    include <sys/statvfs.h>
+#    include <time.h>
+#    include <unistd.h>
 
-#ifndef MFD_CLOEXEC
-#define MFD_CLOEXEC 0x0001U
-#endif
-#ifndef MFD_ALLOW_SEALING
-#define MFD_ALLOW_SEALING 0x0002U
-#endif
-#ifndef MFD_NOEXEC_SEAL
-#define MFD_NOEXEC_SEAL 0x0008U
-#endif
-#ifndef F_ADD_SEALS
-#define F_ADD_SEALS (1024 + 9)
-#define F_SEAL_SEAL 0x0001
-#define F_SEAL_SHRINK 0x0002
-#define F_SEAL_GROW 0x0004
-#define F_SEAL_WRITE 0x0008
-#endif
-#ifndef DF_1_PIE
-#define DF_1_PIE 0x08000000
-#endif
-#ifndef DT_RELRSZ
-#define DT_RELRSZ 35
-#define DT_RELR 36
-#define DT_RELRENT 37
-#endif
-#ifndef PT_GNU_RELRO
-#define PT_GNU_RELRO 0x6474e552
-#endif
+#    ifndef MFD_CLOEXEC
+#        define MFD_CLOEXEC 0x0001U
+#    endif
+#    ifndef MFD_ALLOW_SEALING
+#        define MFD_ALLOW_SEALING 0x0002U
+#    endif
+#    ifndef MFD_NOEXEC_SEAL
+#        define MFD_NOEXEC_SEAL 0x0008U
+#    endif
+#    ifndef F_ADD_SEALS
+#        define F_ADD_SEALS   (1024 + 9)
+#        define F_SEAL_SEAL   0x0001
+#        define F_SEAL_SHRINK 0x0002
+#        define F_SEAL_GROW   0x0004
+#        define F_SEAL_WRITE  0x0008
+#    endif
+#    ifndef DF_1_PIE
+#        define DF_1_PIE 0x08000000
+#    endif
+#    ifndef DT_RELRSZ
+#        define DT_RELRSZ  35
+#        define DT_RELR    36
+#        define DT_RELRENT 37
+#    endif
+#    ifndef PT_GNU_RELRO
+#        define PT_GNU_RELRO 0x6474e552
+#    endif
 
 /* The ELF header of the object this code is linked into: it tells the class,
  * byte order and machine of this process, whatever the architecture. */
@@ -128,7 +137,8 @@ public:
     }
 
     /* Replaces the message. */
-    void set(const char *fmt, ...) noexcept __attribute__((format(printf, 2, 3))) {
+    void set(const char *fmt, ...) noexcept
+            __attribute__((format(printf, 2, 3))) {
         va_list ap;
         va_start(ap, fmt);
         write_at(0, fmt, ap);
@@ -136,17 +146,22 @@ public:
     }
 
     /* Appends to the message. */
-    void append(const char *fmt, ...) noexcept __attribute__((format(printf, 2, 3))) {
+    void append(const char *fmt, ...) noexcept
+            __attribute__((format(printf, 2, 3))) {
         va_list ap;
         va_start(ap, fmt);
         write_at(length(), fmt, ap);
         va_end(ap);
     }
 
-    const char *text() const noexcept { return buf_ && size_ ? buf_ : ""; }
+    const char *text() const noexcept {
+        return buf_ && size_ ? buf_ : "";
+    }
 
 private:
-    size_t length() const noexcept { return buf_ && size_ ? strlen(buf_) : 0; }
+    size_t length() const noexcept {
+        return buf_ && size_ ? strlen(buf_) : 0;
+    }
 
     void write_at(size_t at, const char *fmt, va_list ap) noexcept {
         if (!buf_ || at + 1 >= size_)
@@ -178,30 +193,32 @@ typedef ElfW(Addr) Addr;
 const unsigned kMaxProgramHeaders = 65536 / sizeof(Phdr);
 const unsigned kNativeClass = sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32;
 const unsigned kNativeData =
-    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB : ELFDATA2MSB;
+        __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB : ELFDATA2MSB;
 /* The relocation type of the host's PLT relocations (DT_PLTREL): glibc
  * asserts it. */
-#if defined(__i386__) || defined(__arm__) || defined(__mips__)
+#    if defined(__i386__) || defined(__arm__) || defined(__mips__)
 const ElfW(Sxword) kNativePltRel = DT_REL;
-#else
+#    else
 const ElfW(Sxword) kNativePltRel = DT_RELA;
-#endif
+#    endif
 /* glibc's LIBC_ABI_MAX: the EI_ABIVERSION values it accepts with
  * ELFOSABI_GNU are those below it (libc-abis: UNIQUE, IFUNC on the
  * architectures that list it, ABSOLUTE). Measured with glibc 2.36: 0 to 3
  * on x86_64, 0 to 2 on aarch64. An older glibc accepts fewer, and refuses
  * the others cleanly. */
-#if defined(__x86_64__) || defined(__i386__) || defined(__powerpc__) || defined(__sparc__)
+#    if defined(__x86_64__) || defined(__i386__) || defined(__powerpc__) ||    \
+            defined(__sparc__)
 const unsigned kGnuAbiVersionLimit = 4;
-#else
+#    else
 const unsigned kGnuAbiVersionLimit = 3;
-#endif
+#    endif
 /* Entries of version chains walked before an image is taken for looping. */
 const unsigned kMaxVersionEntries = 65536;
 
 /* Dynamic tags recorded by index: DT_NUM, or more where an older <elf.h>
  * (glibc < 2.36) does not count the DT_RELR tags. */
-const int kIndexedDynamicTags = DT_NUM > DT_RELRENT + 1 ? DT_NUM : DT_RELRENT + 1;
+const int kIndexedDynamicTags =
+        DT_NUM > DT_RELRENT + 1 ? DT_NUM : DT_RELRENT + 1;
 
 /* [offset, offset + length) lies within [0, size). */
 bool range_within(uint64_t offset, uint64_t length, uint64_t size) noexcept {
@@ -210,60 +227,86 @@ bool range_within(uint64_t offset, uint64_t length, uint64_t size) noexcept {
 
 const char *class_name(unsigned c) noexcept {
     switch (c) {
-    case ELFCLASS32: return "ELFCLASS32";
-    case ELFCLASS64: return "ELFCLASS64";
-    default: return "ELFCLASSNONE";
+    case ELFCLASS32:
+        return "ELFCLASS32";
+    case ELFCLASS64:
+        return "ELFCLASS64";
+    default:
+        return "ELFCLASSNONE";
     }
 }
 
 const char *data_name(unsigned d) noexcept {
     switch (d) {
-    case ELFDATA2LSB: return "little-endian";
-    case ELFDATA2MSB: return "big-endian";
-    default: return "unknown byte order";
+    case ELFDATA2LSB:
+        return "little-endian";
+    case ELFDATA2MSB:
+        return "big-endian";
+    default:
+        return "unknown byte order";
     }
 }
 
 const char *machine_name(unsigned m) noexcept {
     switch (m) {
-    case EM_386: return "EM_386";
-    case EM_ARM: return "EM_ARM";
-    case EM_X86_64: return "EM_X86_64";
-    case EM_AARCH64: return "EM_AARCH64";
-    case EM_PPC: return "EM_PPC";
-    case EM_PPC64: return "EM_PPC64";
-    case EM_S390: return "EM_S390";
-    case EM_RISCV: return "EM_RISCV";
-    case EM_MIPS: return "EM_MIPS";
-    case EM_SPARCV9: return "EM_SPARCV9";
-    case EM_LOONGARCH: return "EM_LOONGARCH";
-    default: return "EM_?";
+    case EM_386:
+        return "EM_386";
+    case EM_ARM:
+        return "EM_ARM";
+    case EM_X86_64:
+        return "EM_X86_64";
+    case EM_AARCH64:
+        return "EM_AARCH64";
+    case EM_PPC:
+        return "EM_PPC";
+    case EM_PPC64:
+        return "EM_PPC64";
+    case EM_S390:
+        return "EM_S390";
+    case EM_RISCV:
+        return "EM_RISCV";
+    case EM_MIPS:
+        return "EM_MIPS";
+    case EM_SPARCV9:
+        return "EM_SPARCV9";
+    case EM_LOONGARCH:
+        return "EM_LOONGARCH";
+    default:
+        return "EM_?";
     }
 }
 
 const char *segment_type_name(ElfW(Word) t) noexcept {
     switch (t) {
-    case PT_LOAD: return "PT_LOAD";
-    case PT_DYNAMIC: return "PT_DYNAMIC";
-    case PT_NOTE: return "PT_NOTE";
-    case PT_PHDR: return "PT_PHDR";
-    case PT_TLS: return "PT_TLS";
-    case PT_GNU_PROPERTY: return "PT_GNU_PROPERTY";
-    default: return "segment";
+    case PT_LOAD:
+        return "PT_LOAD";
+    case PT_DYNAMIC:
+        return "PT_DYNAMIC";
+    case PT_NOTE:
+        return "PT_NOTE";
+    case PT_PHDR:
+        return "PT_PHDR";
+    case PT_TLS:
+        return "PT_TLS";
+    case PT_GNU_PROPERTY:
+        return "PT_GNU_PROPERTY";
+    default:
+        return "segment";
     }
 }
 
 class ElfValidator {
 public:
-    ElfValidator(const unsigned char *image, size_t size, ErrorBuffer &err) noexcept
-        : image_(image), size_(size), err_(err) {}
+    ElfValidator(const unsigned char *image,
+                 size_t size,
+                 ErrorBuffer &err) noexcept
+            : image_(image), size_(size), err_(err) {
+    }
 
     bool validate() noexcept {
-        return check_elf_header()
-            && check_program_header_table()
-            && check_load_segments()
-            && check_segments_in_loaded_memory()
-            && check_dynamic_section();
+        return check_elf_header() && check_program_header_table() &&
+               check_load_segments() && check_segments_in_loaded_memory() &&
+               check_dynamic_section();
     }
 
 private:
@@ -271,48 +314,63 @@ private:
     bool check_elf_header() noexcept {
         if (size_ < sizeof(Ehdr))
             return fail("ELF header: image too small (%zu bytes, an ELF header "
-                        "needs %zu)", size_, sizeof(Ehdr));
+                        "needs %zu)",
+                        size_,
+                        sizeof(Ehdr));
         memcpy(&ehdr_, image_, sizeof(Ehdr));
         const unsigned char *id = ehdr_.e_ident;
         if (memcmp(id, ELFMAG, SELFMAG) != 0)
             return fail("ELF header: bad magic, not an ELF image");
         if (id[EI_CLASS] != kNativeClass)
             return fail("ELF header: wrong ELF class %s, this host needs %s",
-                        class_name(id[EI_CLASS]), class_name(kNativeClass));
+                        class_name(id[EI_CLASS]),
+                        class_name(kNativeClass));
         if (id[EI_DATA] != kNativeData)
             return fail("ELF header: wrong byte order (%s), this host is %s",
-                        data_name(id[EI_DATA]), data_name(kNativeData));
+                        data_name(id[EI_DATA]),
+                        data_name(kNativeData));
         if (id[EI_VERSION] != EV_CURRENT || ehdr_.e_version != EV_CURRENT)
             return fail("ELF header: unsupported ELF version %u",
                         (unsigned)(id[EI_VERSION] != EV_CURRENT
-                                   ? id[EI_VERSION] : ehdr_.e_version));
+                                           ? id[EI_VERSION]
+                                           : ehdr_.e_version));
         if (id[EI_OSABI] != ELFOSABI_SYSV && id[EI_OSABI] != ELFOSABI_GNU)
-            return fail("ELF header: unsupported OS ABI %u", (unsigned)id[EI_OSABI]);
+            return fail("ELF header: unsupported OS ABI %u",
+                        (unsigned)id[EI_OSABI]);
         /* glibc's open_verify: the ABI version, then the padding. */
         if (id[EI_OSABI] == ELFOSABI_SYSV && id[EI_ABIVERSION] != 0)
             return fail("ELF header: ABI version %u with OS ABI ELFOSABI_SYSV, "
-                        "which has only version 0", (unsigned)id[EI_ABIVERSION]);
-        if (id[EI_OSABI] == ELFOSABI_GNU && id[EI_ABIVERSION] >= kGnuAbiVersionLimit)
-            return fail("ELF header: ABI version %u with OS ABI ELFOSABI_GNU, this "
-                        "host's dynamic linker knows up to %u",
-                        (unsigned)id[EI_ABIVERSION], kGnuAbiVersionLimit - 1);
+                        "which has only version 0",
+                        (unsigned)id[EI_ABIVERSION]);
+        if (id[EI_OSABI] == ELFOSABI_GNU &&
+            id[EI_ABIVERSION] >= kGnuAbiVersionLimit)
+            return fail(
+                    "ELF header: ABI version %u with OS ABI ELFOSABI_GNU, this "
+                    "host's dynamic linker knows up to %u",
+                    (unsigned)id[EI_ABIVERSION],
+                    kGnuAbiVersionLimit - 1);
         for (unsigned i = EI_PAD; i < EI_NIDENT; i++)
             if (id[i] != 0)
-                return fail("ELF header: e_ident padding byte %u is %u, not 0", i,
+                return fail("ELF header: e_ident padding byte %u is %u, not 0",
+                            i,
                             (unsigned)id[i]);
         if (ehdr_.e_machine != __ehdr_start.e_machine)
-            return fail("ELF header: wrong machine %s (%u), this host is %s (%u)",
-                        machine_name(ehdr_.e_machine), (unsigned)ehdr_.e_machine,
-                        machine_name(__ehdr_start.e_machine),
-                        (unsigned)__ehdr_start.e_machine);
+            return fail(
+                    "ELF header: wrong machine %s (%u), this host is %s (%u)",
+                    machine_name(ehdr_.e_machine),
+                    (unsigned)ehdr_.e_machine,
+                    machine_name(__ehdr_start.e_machine),
+                    (unsigned)__ehdr_start.e_machine);
         if (ehdr_.e_type == ET_EXEC)
-            return fail("ELF header: an executable (ET_EXEC), not a shared object");
+            return fail(
+                    "ELF header: an executable (ET_EXEC), not a shared object");
         if (ehdr_.e_type != ET_DYN)
             return fail("ELF header: not a shared object (e_type %u)",
                         (unsigned)ehdr_.e_type);
         if (ehdr_.e_ehsize != sizeof(Ehdr))
             return fail("ELF header: e_ehsize is %u, expected %zu",
-                        (unsigned)ehdr_.e_ehsize, sizeof(Ehdr));
+                        (unsigned)ehdr_.e_ehsize,
+                        sizeof(Ehdr));
         return true;
     }
 
@@ -320,17 +378,22 @@ private:
     bool check_program_header_table() noexcept {
         if (ehdr_.e_phentsize != sizeof(Phdr))
             return fail("program headers: e_phentsize is %u, expected %zu",
-                        (unsigned)ehdr_.e_phentsize, sizeof(Phdr));
+                        (unsigned)ehdr_.e_phentsize,
+                        sizeof(Phdr));
         if (ehdr_.e_phnum == 0)
             return fail("program headers: none (e_phnum is 0)");
         if (ehdr_.e_phnum > kMaxProgramHeaders)
             return fail("program headers: too many (%u, at most %u)",
-                        (unsigned)ehdr_.e_phnum, kMaxProgramHeaders);
-        if (!range_within(ehdr_.e_phoff, (uint64_t)ehdr_.e_phnum * sizeof(Phdr), size_))
+                        (unsigned)ehdr_.e_phnum,
+                        kMaxProgramHeaders);
+        if (!range_within(ehdr_.e_phoff,
+                          (uint64_t)ehdr_.e_phnum * sizeof(Phdr),
+                          size_))
             return fail("program headers: table at offset %llu (%u entries) "
                         "extends past the end of the image (%zu bytes)",
                         (unsigned long long)ehdr_.e_phoff,
-                        (unsigned)ehdr_.e_phnum, size_);
+                        (unsigned)ehdr_.e_phnum,
+                        size_);
         return true;
     }
 
@@ -345,25 +408,38 @@ private:
             if (ph.p_type != PT_LOAD)
                 continue;
             if (!range_within(ph.p_offset, ph.p_filesz, size_))
-                return fail("PT_LOAD segment %u: file range [%llu, +%llu) extends "
-                            "past the end of the image (%zu bytes), is it truncated?",
-                            i, (unsigned long long)ph.p_offset,
-                            (unsigned long long)ph.p_filesz, size_);
+                return fail(
+                        "PT_LOAD segment %u: file range [%llu, +%llu) extends "
+                        "past the end of the image (%zu bytes), is it "
+                        "truncated?",
+                        i,
+                        (unsigned long long)ph.p_offset,
+                        (unsigned long long)ph.p_filesz,
+                        size_);
             if (ph.p_filesz > ph.p_memsz)
-                return fail("PT_LOAD segment %u: p_filesz (%llu) is larger than "
-                            "p_memsz (%llu)", i, (unsigned long long)ph.p_filesz,
-                            (unsigned long long)ph.p_memsz);
+                return fail(
+                        "PT_LOAD segment %u: p_filesz (%llu) is larger than "
+                        "p_memsz (%llu)",
+                        i,
+                        (unsigned long long)ph.p_filesz,
+                        (unsigned long long)ph.p_memsz);
             if (ph.p_vaddr + ph.p_memsz < ph.p_vaddr)
                 return fail("PT_LOAD segment %u: address range overflows", i);
             if (ph.p_align > 1 && (ph.p_align & (ph.p_align - 1)) != 0)
-                return fail("PT_LOAD segment %u: p_align (%llu) is not a power of two",
-                            i, (unsigned long long)ph.p_align);
-            if (ph.p_align > 1 && ((ph.p_vaddr - ph.p_offset) & (ph.p_align - 1)) != 0)
+                return fail("PT_LOAD segment %u: p_align (%llu) is not a power "
+                            "of two",
+                            i,
+                            (unsigned long long)ph.p_align);
+            if (ph.p_align > 1 &&
+                ((ph.p_vaddr - ph.p_offset) & (ph.p_align - 1)) != 0)
                 return fail("PT_LOAD segment %u: p_vaddr and p_offset disagree "
-                            "modulo p_align", i);
+                            "modulo p_align",
+                            i);
             if (loads > 0 && ph.p_vaddr < previous_end)
-                return fail("PT_LOAD segment %u: not in ascending address order "
-                            "or overlaps the previous one", i);
+                return fail(
+                        "PT_LOAD segment %u: not in ascending address order "
+                        "or overlaps the previous one",
+                        i);
             previous_end = ph.p_vaddr + ph.p_memsz;
             loads++;
         }
@@ -394,41 +470,57 @@ private:
                     return fail("PT_TLS: p_filesz is larger than p_memsz");
                 if (ph.p_filesz == 0)
                     break; /* nothing is read from the file */
-            {
-                uint64_t offset;
-                if (!file_backed(ph.p_vaddr, ph.p_filesz, &offset)
-                    || !range_within(ph.p_offset, ph.p_filesz, size_))
-                    return fail("%s (segment %u): outside the loaded segments",
-                                segment_type_name(ph.p_type), i);
-                /* The dynamic linker reads the entries in place, as Dyn. */
-                if (ph.p_type == PT_DYNAMIC && ph.p_vaddr % alignof(Dyn) != 0)
-                    return fail("PT_DYNAMIC (segment %u): p_vaddr 0x%llx is not "
-                                "%zu-byte aligned", i, (unsigned long long)ph.p_vaddr,
+                {
+                    uint64_t offset;
+                    if (!file_backed(ph.p_vaddr, ph.p_filesz, &offset) ||
+                        !range_within(ph.p_offset, ph.p_filesz, size_))
+                        return fail(
+                                "%s (segment %u): outside the loaded segments",
+                                segment_type_name(ph.p_type),
+                                i);
+                    /* The dynamic linker reads the entries in place, as Dyn. */
+                    if (ph.p_type == PT_DYNAMIC &&
+                        ph.p_vaddr % alignof(Dyn) != 0)
+                        return fail("PT_DYNAMIC (segment %u): p_vaddr 0x%llx "
+                                    "is not "
+                                    "%zu-byte aligned",
+                                    i,
+                                    (unsigned long long)ph.p_vaddr,
+                                    alignof(Dyn));
+                    if (ph.p_type == PT_DYNAMIC &&
+                        ph.p_offset % alignof(Dyn) != 0)
+                        return fail(
+                                "PT_DYNAMIC (segment %u): p_offset %llu is not "
+                                "%zu-byte aligned",
+                                i,
+                                (unsigned long long)ph.p_offset,
                                 alignof(Dyn));
-                if (ph.p_type == PT_DYNAMIC && ph.p_offset % alignof(Dyn) != 0)
-                    return fail("PT_DYNAMIC (segment %u): p_offset %llu is not "
-                                "%zu-byte aligned", i, (unsigned long long)ph.p_offset,
-                                alignof(Dyn));
-                /* This validator reads it at p_offset, the dynamic linker
-                 * at p_vaddr: both must be the same bytes. */
-                if (offset != ph.p_offset)
-                    return fail("%s (segment %u): p_offset and p_vaddr point at "
-                                "different bytes", segment_type_name(ph.p_type), i);
-                break;
-            }
+                    /* This validator reads it at p_offset, the dynamic linker
+                     * at p_vaddr: both must be the same bytes. */
+                    if (offset != ph.p_offset)
+                        return fail("%s (segment %u): p_offset and p_vaddr "
+                                    "point at "
+                                    "different bytes",
+                                    segment_type_name(ph.p_type),
+                                    i);
+                    break;
+                }
             case PT_GNU_RELRO:
                 /* Made read-only after relocation: it must be data, or
                  * mprotect takes away what the object needs. */
                 if (!relro_in_writable_pages(ph))
-                    return fail("PT_GNU_RELRO (segment %u): outside a writable loaded "
-                                "segment", i);
+                    return fail("PT_GNU_RELRO (segment %u): outside a writable "
+                                "loaded "
+                                "segment",
+                                i);
                 break;
             default:
                 break;
             }
         }
         if (dynamics == 0)
-            return fail("PT_DYNAMIC: none, a shared object needs a dynamic section");
+            return fail("PT_DYNAMIC: none, a shared object needs a dynamic "
+                        "section");
         if (dynamics > 1)
             return fail("PT_DYNAMIC: %u of them, expected one", dynamics);
         return true;
@@ -446,7 +538,9 @@ private:
 
         for (size_t i = 0; i < count; i++) {
             Dyn d;
-            memcpy(&d, image_ + dynamic_.p_offset + i * sizeof(Dyn), sizeof(Dyn));
+            memcpy(&d,
+                   image_ + dynamic_.p_offset + i * sizeof(Dyn),
+                   sizeof(Dyn));
             if (d.d_tag == DT_NULL) {
                 terminated = true;
                 break;
@@ -481,7 +575,8 @@ private:
             return fail("dynamic section: string table (DT_STRTAB, DT_STRSZ) "
                         "outside the loaded segments");
         if (image_[strtab_offset_ + value[DT_STRSZ] - 1] != '\0')
-            return fail("dynamic section: string table does not end with a NUL byte");
+            return fail("dynamic section: string table does not end with a NUL "
+                        "byte");
         strtab_size_ = value[DT_STRSZ];
         symtab_ = value[DT_SYMTAB];
         if (!present[DT_SYMTAB])
@@ -493,20 +588,25 @@ private:
             return false;
         if (present[DT_SYMENT] && value[DT_SYMENT] != sizeof(Sym))
             return fail("dynamic section: DT_SYMENT is %llu, expected %zu",
-                        (unsigned long long)value[DT_SYMENT], sizeof(Sym));
+                        (unsigned long long)value[DT_SYMENT],
+                        sizeof(Sym));
 
         /* Strings named by the dynamic section. */
         for (size_t i = 0; i < count; i++) {
             Dyn d;
-            memcpy(&d, image_ + dynamic_.p_offset + i * sizeof(Dyn), sizeof(Dyn));
+            memcpy(&d,
+                   image_ + dynamic_.p_offset + i * sizeof(Dyn),
+                   sizeof(Dyn));
             if (d.d_tag == DT_NULL)
                 break;
-            if ((d.d_tag == DT_NEEDED || d.d_tag == DT_SONAME || d.d_tag == DT_RPATH
-                 || d.d_tag == DT_RUNPATH) && !check_string(d.d_un.d_val))
-                return fail("dynamic section: %s string at offset %llu is outside "
-                            "the string table or not terminated",
-                            dynamic_tag_name(d.d_tag),
-                            (unsigned long long)d.d_un.d_val);
+            if ((d.d_tag == DT_NEEDED || d.d_tag == DT_SONAME ||
+                 d.d_tag == DT_RPATH || d.d_tag == DT_RUNPATH) &&
+                !check_string(d.d_un.d_val))
+                return fail(
+                        "dynamic section: %s string at offset %llu is outside "
+                        "the string table or not terminated",
+                        dynamic_tag_name(d.d_tag),
+                        (unsigned long long)d.d_un.d_val);
         }
 
         if (!present[DT_HASH] && !has_gnu_hash)
@@ -514,7 +614,8 @@ private:
                         "DT_GNU_HASH)");
         /* Hash tables are read in place: 32-bit words, and in DT_GNU_HASH
          * a bloom filter of address-sized words. */
-        if (present[DT_HASH] && !aligned(value[DT_HASH], alignof(uint32_t), "DT_HASH"))
+        if (present[DT_HASH] &&
+            !aligned(value[DT_HASH], alignof(uint32_t), "DT_HASH"))
             return false;
         if (has_gnu_hash && !aligned(gnu_hash, alignof(Addr), "DT_GNU_HASH"))
             return false;
@@ -534,70 +635,129 @@ private:
             const char *addr_name, *size_name, *what;
             size_t align;
         } kSizedTables[] = {
-            {DT_RELA, DT_RELASZ, "DT_RELA", "DT_RELASZ", "relocations (DT_RELA)",
-             alignof(ElfW(Rela))},
-            {DT_REL, DT_RELSZ, "DT_REL", "DT_RELSZ", "relocations (DT_REL)",
-             alignof(ElfW(Rel))},
-            {DT_JMPREL, DT_PLTRELSZ, "DT_JMPREL", "DT_PLTRELSZ", "PLT relocations (DT_JMPREL)",
-             kNativePltRel == DT_REL ? alignof(ElfW(Rel)) : alignof(ElfW(Rela))},
-            {DT_RELR, DT_RELRSZ, "DT_RELR", "DT_RELRSZ", "relocations (DT_RELR)", 0},
-            {DT_INIT_ARRAY, DT_INIT_ARRAYSZ, "DT_INIT_ARRAY", "DT_INIT_ARRAYSZ", "DT_INIT_ARRAY",
-             0},
-            {DT_FINI_ARRAY, DT_FINI_ARRAYSZ, "DT_FINI_ARRAY", "DT_FINI_ARRAYSZ", "DT_FINI_ARRAY",
-             0},
-            {DT_PREINIT_ARRAY, DT_PREINIT_ARRAYSZ, "DT_PREINIT_ARRAY", "DT_PREINIT_ARRAYSZ",
-             "DT_PREINIT_ARRAY", 0},
+                {DT_RELA,
+                 DT_RELASZ,
+                 "DT_RELA",
+                 "DT_RELASZ",
+                 "relocations (DT_RELA)",
+                 alignof(ElfW(Rela))},
+                {DT_REL,
+                 DT_RELSZ,
+                 "DT_REL",
+                 "DT_RELSZ",
+                 "relocations (DT_REL)",
+                 alignof(ElfW(Rel))},
+                {DT_JMPREL,
+                 DT_PLTRELSZ,
+                 "DT_JMPREL",
+                 "DT_PLTRELSZ",
+                 "PLT relocations (DT_JMPREL)",
+                 kNativePltRel == DT_REL ? alignof(ElfW(Rel))
+                                         : alignof(ElfW(Rela))},
+                {DT_RELR,
+                 DT_RELRSZ,
+                 "DT_RELR",
+                 "DT_RELRSZ",
+                 "relocations (DT_RELR)",
+                 0},
+                {DT_INIT_ARRAY,
+                 DT_INIT_ARRAYSZ,
+                 "DT_INIT_ARRAY",
+                 "DT_INIT_ARRAYSZ",
+                 "DT_INIT_ARRAY",
+                 0},
+                {DT_FINI_ARRAY,
+                 DT_FINI_ARRAYSZ,
+                 "DT_FINI_ARRAY",
+                 "DT_FINI_ARRAYSZ",
+                 "DT_FINI_ARRAY",
+                 0},
+                {DT_PREINIT_ARRAY,
+                 DT_PREINIT_ARRAYSZ,
+                 "DT_PREINIT_ARRAY",
+                 "DT_PREINIT_ARRAYSZ",
+                 "DT_PREINIT_ARRAY",
+                 0},
         };
         for (const auto &t : kSizedTables) {
             if (!present[t.addr_tag])
                 continue;
             if (!present[t.size_tag])
-                return fail("dynamic section: %s without %s", t.addr_name, t.size_name);
+                return fail("dynamic section: %s without %s",
+                            t.addr_name,
+                            t.size_name);
             if (!file_backed(value[t.addr_tag], value[t.size_tag], NULL))
-                return fail("dynamic section: %s outside the loaded segments", t.what);
+                return fail("dynamic section: %s outside the loaded segments",
+                            t.what);
             if (t.align && !aligned(value[t.addr_tag], t.align, t.addr_name))
                 return false;
         }
-        if (!check_entry_size(present, value, DT_RELA, DT_RELAENT, "DT_RELA", "DT_RELAENT",
-                              sizeof(ElfW(Rela)))
-            || !check_entry_size(present, value, DT_REL, DT_RELENT, "DT_REL", "DT_RELENT",
-                                 sizeof(ElfW(Rel)))
-            || !check_entry_size(present, value, DT_RELR, DT_RELRENT, "DT_RELR",
-                                 "DT_RELRENT", sizeof(Addr)))
+        if (!check_entry_size(present,
+                              value,
+                              DT_RELA,
+                              DT_RELAENT,
+                              "DT_RELA",
+                              "DT_RELAENT",
+                              sizeof(ElfW(Rela))) ||
+            !check_entry_size(present,
+                              value,
+                              DT_REL,
+                              DT_RELENT,
+                              "DT_REL",
+                              "DT_RELENT",
+                              sizeof(ElfW(Rel))) ||
+            !check_entry_size(present,
+                              value,
+                              DT_RELR,
+                              DT_RELRENT,
+                              "DT_RELR",
+                              "DT_RELRENT",
+                              sizeof(Addr)))
             return false;
-        if (present[DT_JMPREL] != present[DT_PLTREL] || present[DT_JMPREL] != present[DT_PLTRELSZ])
-            return fail("dynamic section: DT_JMPREL, DT_PLTREL and DT_PLTRELSZ must come "
+        if (present[DT_JMPREL] != present[DT_PLTREL] ||
+            present[DT_JMPREL] != present[DT_PLTRELSZ])
+            return fail("dynamic section: DT_JMPREL, DT_PLTREL and DT_PLTRELSZ "
+                        "must come "
                         "together");
-        if (present[DT_PLTREL] && (ElfW(Sxword))value[DT_PLTREL] != kNativePltRel)
+        if (present[DT_PLTREL] &&
+            (ElfW(Sxword))value[DT_PLTREL] != kNativePltRel)
             return fail("dynamic section: DT_PLTREL is %llu, this host uses %s",
                         (unsigned long long)value[DT_PLTREL],
                         kNativePltRel == DT_RELA ? "DT_RELA" : "DT_REL");
         static const int kCodeTags[] = {DT_INIT, DT_FINI};
         for (int tag : kCodeTags)
             if (present[tag] && !in_memory_image(value[tag], 1, PF_X))
-                return fail("dynamic section: %s outside the executable segments",
-                            tag == DT_INIT ? "DT_INIT" : "DT_FINI");
+                return fail(
+                        "dynamic section: %s outside the executable segments",
+                        tag == DT_INIT ? "DT_INIT" : "DT_FINI");
 
         /* Without text relocations, relocations write only to data. */
-        writable_targets_ = !present[DT_TEXTREL]
-            && !(present[DT_FLAGS] && (value[DT_FLAGS] & DF_TEXTREL));
-        if (present[DT_RELA] && !check_reloc_targets(value[DT_RELA], value[DT_RELASZ],
-                                                     sizeof(ElfW(Rela)), "DT_RELA"))
+        writable_targets_ =
+                !present[DT_TEXTREL] &&
+                !(present[DT_FLAGS] && (value[DT_FLAGS] & DF_TEXTREL));
+        if (present[DT_RELA] && !check_reloc_targets(value[DT_RELA],
+                                                     value[DT_RELASZ],
+                                                     sizeof(ElfW(Rela)),
+                                                     "DT_RELA"))
             return false;
-        if (present[DT_REL] && !check_reloc_targets(value[DT_REL], value[DT_RELSZ],
-                                                    sizeof(ElfW(Rel)), "DT_REL"))
+        if (present[DT_REL] && !check_reloc_targets(value[DT_REL],
+                                                    value[DT_RELSZ],
+                                                    sizeof(ElfW(Rel)),
+                                                    "DT_REL"))
             return false;
-        if (present[DT_JMPREL]
-            && !check_reloc_targets(value[DT_JMPREL], value[DT_PLTRELSZ],
-                                    kNativePltRel == DT_REL ? sizeof(ElfW(Rel))
-                                                            : sizeof(ElfW(Rela)),
-                                    "DT_JMPREL"))
+        if (present[DT_JMPREL] &&
+            !check_reloc_targets(value[DT_JMPREL],
+                                 value[DT_PLTRELSZ],
+                                 kNativePltRel == DT_REL ? sizeof(ElfW(Rel))
+                                                         : sizeof(ElfW(Rela)),
+                                 "DT_JMPREL"))
             return false;
-        if (present[DT_RELR] && !check_relr_targets(value[DT_RELR], value[DT_RELRSZ]))
+        if (present[DT_RELR] &&
+            !check_relr_targets(value[DT_RELR], value[DT_RELRSZ]))
             return false;
 
-        if ((verneed && !check_version_chain(verneed, true))
-            || (verdef && !check_version_chain(verdef, false)))
+        if ((verneed && !check_version_chain(verneed, true)) ||
+            (verdef && !check_version_chain(verdef, false)))
             return false;
 
         if (versym && !file_backed(versym, sizeof(ElfW(Half)), NULL))
@@ -612,19 +772,30 @@ private:
     bool aligned(Addr addr, size_t alignment, const char *tag) noexcept {
         if (addr % alignment == 0)
             return true;
-        return fail("dynamic section: %s address 0x%llx is not %zu-byte aligned", tag,
-                    (unsigned long long)addr, alignment);
+        return fail(
+                "dynamic section: %s address 0x%llx is not %zu-byte aligned",
+                tag,
+                (unsigned long long)addr,
+                alignment);
     }
 
     /* An entry size tag that a table needs: present, and the native size. */
-    bool check_entry_size(const bool *present, const Addr *value, int table_tag,
-                          int entry_tag, const char *table_name, const char *entry_name,
+    bool check_entry_size(const bool *present,
+                          const Addr *value,
+                          int table_tag,
+                          int entry_tag,
+                          const char *table_name,
+                          const char *entry_name,
                           size_t expected) noexcept {
         if (present[table_tag] && !present[entry_tag])
-            return fail("dynamic section: %s without %s", table_name, entry_name);
+            return fail("dynamic section: %s without %s",
+                        table_name,
+                        entry_name);
         if (present[entry_tag] && value[entry_tag] != expected)
-            return fail("dynamic section: %s is %llu, expected %zu", entry_name,
-                        (unsigned long long)value[entry_tag], expected);
+            return fail("dynamic section: %s is %llu, expected %zu",
+                        entry_name,
+                        (unsigned long long)value[entry_tag],
+                        expected);
         return true;
     }
 
@@ -639,19 +810,26 @@ private:
             uint32_t aux_offset, next;
             uint16_t count;
             if (++entries > kMaxVersionEntries)
-                return fail("dynamic section: %s chain too long or looping", tag);
+                return fail("dynamic section: %s chain too long or looping",
+                            tag);
             if (needs) {
                 ElfW(Verneed) vn;
                 if (!file_backed(at, sizeof vn, &offset))
-                    return fail("dynamic section: %s entry outside the loaded segments", tag);
+                    return fail("dynamic section: %s entry outside the loaded "
+                                "segments",
+                                tag);
                 memcpy(&vn, image_ + offset, sizeof vn);
                 if (!check_string(vn.vn_file))
-                    return fail("dynamic section: %s file name outside the string table", tag);
+                    return fail("dynamic section: %s file name outside the "
+                                "string table",
+                                tag);
                 aux_offset = vn.vn_aux, next = vn.vn_next, count = vn.vn_cnt;
             } else {
                 ElfW(Verdef) vd;
                 if (!file_backed(at, sizeof vd, &offset))
-                    return fail("dynamic section: %s entry outside the loaded segments", tag);
+                    return fail("dynamic section: %s entry outside the loaded "
+                                "segments",
+                                tag);
                 memcpy(&vd, image_ + offset, sizeof vd);
                 aux_offset = vd.vd_aux, next = vd.vd_next, count = vd.vd_cnt;
             }
@@ -659,25 +837,32 @@ private:
             for (uint16_t k = 0; k < count; k++) {
                 uint32_t name, aux_next;
                 if (++entries > kMaxVersionEntries)
-                    return fail("dynamic section: %s chain too long or looping", tag);
+                    return fail("dynamic section: %s chain too long or looping",
+                                tag);
                 if (needs) {
                     ElfW(Vernaux) a;
                     if (!file_backed(aux, sizeof a, &offset))
-                        return fail("dynamic section: %s entry outside the loaded "
-                                    "segments", tag);
+                        return fail(
+                                "dynamic section: %s entry outside the loaded "
+                                "segments",
+                                tag);
                     memcpy(&a, image_ + offset, sizeof a);
                     name = a.vna_name, aux_next = a.vna_next;
                 } else {
                     ElfW(Verdaux) a;
                     if (!file_backed(aux, sizeof a, &offset))
-                        return fail("dynamic section: %s entry outside the loaded "
-                                    "segments", tag);
+                        return fail(
+                                "dynamic section: %s entry outside the loaded "
+                                "segments",
+                                tag);
                     memcpy(&a, image_ + offset, sizeof a);
                     name = a.vda_name, aux_next = a.vda_next;
                 }
                 if (!check_string(name))
-                    return fail("dynamic section: %s version name outside the string "
-                                "table", tag);
+                    return fail("dynamic section: %s version name outside the "
+                                "string "
+                                "table",
+                                tag);
                 if (aux_next == 0)
                     break;
                 aux += aux_next;
@@ -706,8 +891,10 @@ private:
                 continue;
             }
             for (unsigned bit = 1; bit < bits; bit++)
-                if (((entry >> bit) & 1)
-                    && !check_reloc_target(base + (bit - 1) * sizeof(Addr), i, "DT_RELR"))
+                if (((entry >> bit) & 1) &&
+                    !check_reloc_target(base + (bit - 1) * sizeof(Addr),
+                                        i,
+                                        "DT_RELR"))
                     return false;
             base += (bits - 1) * sizeof(Addr);
         }
@@ -717,7 +904,9 @@ private:
     /* Relocation targets must be inside the object's memory image, or the
      * dynamic linker writes to an arbitrary address; the symbols they name
      * must exist. Rel and Rela entries both start with r_offset, r_info. */
-    bool check_reloc_targets(Addr table, uint64_t table_size, size_t entry_size,
+    bool check_reloc_targets(Addr table,
+                             uint64_t table_size,
+                             size_t entry_size,
                              const char *what) noexcept {
         uint64_t offset;
         if (!file_backed(table, table_size, &offset))
@@ -732,10 +921,14 @@ private:
             if (!check_reloc_target(r.r_offset, i, what))
                 return false;
             if (symbol != 0 && !check_symbol(symbol))
-                return fail("dynamic section: %s relocation %llu names symbol %llu, "
-                            "outside the symbol table or with its name outside the "
-                            "string table", what, (unsigned long long)i,
-                            (unsigned long long)symbol);
+                return fail(
+                        "dynamic section: %s relocation %llu names symbol "
+                        "%llu, "
+                        "outside the symbol table or with its name outside the "
+                        "string table",
+                        what,
+                        (unsigned long long)i,
+                        (unsigned long long)symbol);
         }
         return true;
     }
@@ -744,12 +937,18 @@ private:
      * object has text relocations. */
     bool check_reloc_target(Addr where, uint64_t i, const char *what) noexcept {
         if (!in_memory_image(where, sizeof(Addr), 0))
-            return fail("dynamic section: %s relocation %llu targets address 0x%llx "
-                        "outside the loaded segments", what, (unsigned long long)i,
+            return fail("dynamic section: %s relocation %llu targets address "
+                        "0x%llx "
+                        "outside the loaded segments",
+                        what,
+                        (unsigned long long)i,
                         (unsigned long long)where);
         if (writable_targets_ && !in_memory_image(where, sizeof(Addr), PF_W))
-            return fail("dynamic section: %s relocation %llu writes to read-only address "
-                        "0x%llx (no DT_TEXTREL)", what, (unsigned long long)i,
+            return fail("dynamic section: %s relocation %llu writes to "
+                        "read-only address "
+                        "0x%llx (no DT_TEXTREL)",
+                        what,
+                        (unsigned long long)i,
                         (unsigned long long)where);
         return true;
     }
@@ -758,8 +957,8 @@ private:
      * string table. Not every symbol is in the hash tables. */
     bool check_symbol(uint64_t index) noexcept {
         uint64_t offset;
-        if (index > UINT64_MAX / sizeof(Sym)
-            || !file_backed(symtab_ + index * sizeof(Sym), sizeof(Sym), &offset))
+        if (index > UINT64_MAX / sizeof(Sym) ||
+            !file_backed(symtab_ + index * sizeof(Sym), sizeof(Sym), &offset))
             return false;
         Sym sym;
         memcpy(&sym, image_ + offset, sizeof sym);
@@ -776,8 +975,9 @@ private:
         if (header[0] == 0)
             return fail("dynamic section: DT_HASH has no buckets");
         if (!file_backed(addr, (2 + (uint64_t)header[0] + header[1]) * 4, NULL))
-            return fail("dynamic section: DT_HASH buckets or chains outside the "
-                        "loaded segments");
+            return fail(
+                    "dynamic section: DT_HASH buckets or chains outside the "
+                    "loaded segments");
         symbol_count_ = header[1];
         return true;
     }
@@ -788,29 +988,36 @@ private:
         uint64_t offset;
         uint32_t header[4];
         if (!file_backed(addr, sizeof header, &offset))
-            return fail("dynamic section: DT_GNU_HASH outside the loaded segments");
+            return fail(
+                    "dynamic section: DT_GNU_HASH outside the loaded segments");
         memcpy(header, image_ + offset, sizeof header);
         uint32_t nbuckets = header[0], bloom_size = header[2];
         if (nbuckets == 0)
             return fail("dynamic section: DT_GNU_HASH has no buckets");
         if (bloom_size == 0 || (bloom_size & (bloom_size - 1)) != 0)
-            return fail("dynamic section: DT_GNU_HASH bloom filter size %u is not "
-                        "a power of two", bloom_size);
-        uint64_t length = sizeof header + (uint64_t)bloom_size * sizeof(Addr)
-            + (uint64_t)nbuckets * 4;
+            return fail(
+                    "dynamic section: DT_GNU_HASH bloom filter size %u is not "
+                    "a power of two",
+                    bloom_size);
+        uint64_t length = sizeof header + (uint64_t)bloom_size * sizeof(Addr) +
+                          (uint64_t)nbuckets * 4;
         if (!file_backed(addr, length, &offset))
-            return fail("dynamic section: DT_GNU_HASH buckets outside the loaded "
-                        "segments");
+            return fail(
+                    "dynamic section: DT_GNU_HASH buckets outside the loaded "
+                    "segments");
         /* The symbol count is one past the end of the last chain. Chains
          * start at symoffset; a bucket below it would index before them. */
         uint32_t symoffset = header[1], last_bucket = 0;
-        uint64_t buckets = offset + sizeof header + (uint64_t)bloom_size * sizeof(Addr);
+        uint64_t buckets =
+                offset + sizeof header + (uint64_t)bloom_size * sizeof(Addr);
         for (uint32_t b = 0; b < nbuckets; b++) {
             uint32_t bucket;
             memcpy(&bucket, image_ + buckets + (uint64_t)b * 4, 4);
             if (bucket != 0 && bucket < symoffset)
                 return fail("dynamic section: DT_GNU_HASH bucket %u is below "
-                            "symoffset %u", bucket, symoffset);
+                            "symoffset %u",
+                            bucket,
+                            symoffset);
             if (bucket > last_bucket)
                 last_bucket = bucket;
         }
@@ -821,9 +1028,12 @@ private:
             for (;;) {
                 uint64_t chain_offset;
                 uint32_t hash;
-                if (!file_backed(chains + (i - symoffset) * 4, 4, &chain_offset))
-                    return fail("dynamic section: DT_GNU_HASH chains outside the "
-                                "loaded segments");
+                if (!file_backed(chains + (i - symoffset) * 4,
+                                 4,
+                                 &chain_offset))
+                    return fail(
+                            "dynamic section: DT_GNU_HASH chains outside the "
+                            "loaded segments");
                 memcpy(&hash, image_ + chain_offset, 4);
                 if (hash & 1)
                     break;
@@ -842,17 +1052,21 @@ private:
     bool check_symbols(Addr symtab, Addr versym) noexcept {
         uint64_t offset;
         if (!file_backed(symtab, symbol_count_ * sizeof(Sym), &offset))
-            return fail("dynamic section: symbol table (DT_SYMTAB) smaller than "
-                        "the %llu symbols of the hash table",
-                        (unsigned long long)symbol_count_);
+            return fail(
+                    "dynamic section: symbol table (DT_SYMTAB) smaller than "
+                    "the %llu symbols of the hash table",
+                    (unsigned long long)symbol_count_);
         for (uint64_t i = 0; i < symbol_count_; i++) {
             Sym sym;
             memcpy(&sym, image_ + offset + i * sizeof sym, sizeof sym);
             if (!check_string(sym.st_name))
-                return fail("dynamic section: symbol %llu has its name outside the "
-                            "string table", (unsigned long long)i);
+                return fail(
+                        "dynamic section: symbol %llu has its name outside the "
+                        "string table",
+                        (unsigned long long)i);
         }
-        if (versym && !file_backed(versym, symbol_count_ * sizeof(ElfW(Half)), NULL))
+        if (versym &&
+            !file_backed(versym, symbol_count_ * sizeof(ElfW(Half)), NULL))
             return fail("dynamic section: symbol versioning tables outside the "
                         "loaded segments");
         return true;
@@ -867,18 +1081,25 @@ private:
 
     static const char *dynamic_tag_name(ElfW(Sxword) tag) noexcept {
         switch (tag) {
-        case DT_NEEDED: return "DT_NEEDED";
-        case DT_SONAME: return "DT_SONAME";
-        case DT_RPATH: return "DT_RPATH";
-        case DT_RUNPATH: return "DT_RUNPATH";
-        default: return "dynamic";
+        case DT_NEEDED:
+            return "DT_NEEDED";
+        case DT_SONAME:
+            return "DT_SONAME";
+        case DT_RPATH:
+            return "DT_RPATH";
+        case DT_RUNPATH:
+            return "DT_RUNPATH";
+        default:
+            return "dynamic";
         }
     }
 
     /* [vaddr, vaddr + length) lies in the file-backed part of one PT_LOAD
      * segment; if so, *file_offset (when given) is where it starts in the
      * image. */
-    bool file_backed(Addr vaddr, uint64_t length, uint64_t *file_offset) const noexcept {
+    bool file_backed(Addr vaddr,
+                     uint64_t length,
+                     uint64_t *file_offset) const noexcept {
         for (unsigned i = 0; i < ehdr_.e_phnum; i++) {
             Phdr ph = phdr(i);
             if (ph.p_type != PT_LOAD || vaddr < ph.p_vaddr)
@@ -906,8 +1127,10 @@ private:
             for (unsigned i = 0; i < ehdr_.e_phnum && !found; i++) {
                 Phdr ph = phdr(i);
                 uint64_t first = ph.p_vaddr & ~(page - 1);
-                uint64_t last = (ph.p_vaddr + ph.p_memsz + page - 1) & ~(page - 1);
-                if (ph.p_type == PT_LOAD && (ph.p_flags & PF_W) && at >= first && at < last) {
+                uint64_t last =
+                        (ph.p_vaddr + ph.p_memsz + page - 1) & ~(page - 1);
+                if (ph.p_type == PT_LOAD && (ph.p_flags & PF_W) &&
+                    at >= first && at < last) {
                     at = last;
                     found = true;
                 }
@@ -920,11 +1143,14 @@ private:
 
     /* [vaddr, vaddr + length) lies in the memory image of one PT_LOAD whose
      * p_flags include all of flags. */
-    bool in_memory_image(Addr vaddr, uint64_t length, ElfW(Word) flags) const noexcept {
+    bool in_memory_image(Addr vaddr,
+                         uint64_t length,
+                         ElfW(Word) flags) const noexcept {
         for (unsigned i = 0; i < ehdr_.e_phnum; i++) {
             Phdr ph = phdr(i);
-            if (ph.p_type == PT_LOAD && (ph.p_flags & flags) == flags && vaddr >= ph.p_vaddr
-                && range_within(vaddr - ph.p_vaddr, length, ph.p_memsz))
+            if (ph.p_type == PT_LOAD && (ph.p_flags & flags) == flags &&
+                vaddr >= ph.p_vaddr &&
+                range_within(vaddr - ph.p_vaddr, length, ph.p_memsz))
                 return true;
         }
         return false;
@@ -932,11 +1158,14 @@ private:
 
     Phdr phdr(unsigned i) const noexcept {
         Phdr ph;
-        memcpy(&ph, image_ + ehdr_.e_phoff + (size_t)i * sizeof(Phdr), sizeof ph);
+        memcpy(&ph,
+               image_ + ehdr_.e_phoff + (size_t)i * sizeof(Phdr),
+               sizeof ph);
         return ph;
     }
 
-    bool fail(const char *fmt, ...) noexcept __attribute__((format(printf, 2, 3))) {
+    bool fail(const char *fmt, ...) noexcept
+            __attribute__((format(printf, 2, 3))) {
         char text[256];
         va_list ap;
         va_start(ap, fmt);
@@ -965,12 +1194,17 @@ private:
 class UniqueFd {
 public:
     UniqueFd() noexcept = default;
-    explicit UniqueFd(int fd) noexcept : fd_(fd) {}
+    explicit UniqueFd(int fd) noexcept : fd_(fd) {
+    }
     UniqueFd(const UniqueFd &) = delete;
     UniqueFd &operator=(const UniqueFd &) = delete;
-    ~UniqueFd() { reset(-1); }
+    ~UniqueFd() {
+        reset(-1);
+    }
 
-    int get() const noexcept { return fd_; }
+    int get() const noexcept {
+        return fd_;
+    }
     int release() noexcept {
         int fd = fd_;
         fd_ = -1;
@@ -1017,7 +1251,9 @@ struct Backing {
         path_in_proc = false;
     }
 
-    ~Backing() { unlink_name(); }
+    ~Backing() {
+        unlink_name();
+    }
 };
 
 bool write_all(int fd, const unsigned char *data, size_t size) noexcept {
@@ -1049,7 +1285,9 @@ bool path_reachable(const char *path) noexcept {
 }
 
 /* The memfd name: the label's last path component, printable, bounded. */
-void memfd_name_from_label(const char *label, char *name, size_t name_size) noexcept {
+void memfd_name_from_label(const char *label,
+                           char *name,
+                           size_t name_size) noexcept {
     const char *base = label && *label ? label : "erts_dlopen_mem";
     size_t len = strlen(base);
     while (len > 1 && base[len - 1] == '/')
@@ -1079,8 +1317,8 @@ void random_suffix(char *out, size_t out_size) noexcept {
     if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        r = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec
-            ^ ((uint64_t)getpid() << 40) ^ (uint64_t)(uintptr_t)&ts;
+        r = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^
+            ((uint64_t)getpid() << 40) ^ (uint64_t)(uintptr_t)&ts;
     }
     snprintf(out, out_size, "%016llx", (unsigned long long)r);
 }
@@ -1089,7 +1327,9 @@ void random_suffix(char *out, size_t out_size) noexcept {
  * and its name removed at once: nothing is left if the library's
  * constructors end the process, and nothing can be put in its place under
  * that name. Without /proc, the name is dlopen'ed, and removed after. */
-void use_fd_path_or_name(Backing &b, const char *dir, const char *name) noexcept {
+void use_fd_path_or_name(Backing &b,
+                         const char *dir,
+                         const char *name) noexcept {
     proc_fd_path(b.fd.get(), b.path, sizeof b.path);
     if (path_reachable(b.path))
         b.unlink_name();
@@ -1119,13 +1359,17 @@ bool seal_memfd(int fd) noexcept {
 }
 
 /* Way 1: a sealed memfd. */
-bool back_with_memfd(const unsigned char *image, size_t size, const char *label,
-                     Backing &b, ErrorBuffer &tried) noexcept {
+bool back_with_memfd(const unsigned char *image,
+                     size_t size,
+                     const char *label,
+                     Backing &b,
+                     ErrorBuffer &tried) noexcept {
     char name[200];
     memfd_name_from_label(label, name, sizeof name);
     /* MFD_NOEXEC_SEAL blocks execve, not mmap with PROT_EXEC, and is what
      * vm.memfd_noexec=2 demands; kernels before 6.3 answer EINVAL to it. */
-    int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL);
+    int fd = memfd_create(name,
+                          MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL);
     if (fd < 0 && errno == EINVAL)
         fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0) {
@@ -1150,7 +1394,9 @@ bool back_with_memfd(const unsigned char *image, size_t size, const char *label,
 }
 
 /* Way 2: a POSIX shared memory object, unlinked once dlopen is done. */
-bool back_with_shm(const unsigned char *image, size_t size, Backing &b,
+bool back_with_shm(const unsigned char *image,
+                   size_t size,
+                   Backing &b,
                    ErrorBuffer &tried) noexcept {
     char suffix[32];
     random_suffix(suffix, sizeof suffix);
@@ -1175,7 +1421,9 @@ bool back_with_shm(const unsigned char *image, size_t size, Backing &b,
 }
 
 /* Way 3: an unlinked temporary file in $TMPDIR. */
-bool back_with_tmpfile(const unsigned char *image, size_t size, Backing &b,
+bool back_with_tmpfile(const unsigned char *image,
+                       size_t size,
+                       Backing &b,
                        ErrorBuffer &tried) noexcept {
     const char *dir = getenv("TMPDIR");
     if (!dir || !*dir)
@@ -1190,9 +1438,11 @@ bool back_with_tmpfile(const unsigned char *image, size_t size, Backing &b,
     if (b.fd.get() < 0) {
         char suffix[32];
         random_suffix(suffix, sizeof suffix);
-        if ((size_t)snprintf(b.file_name, sizeof b.file_name,
-                             "%s/erts_dlopen_mem.%.8sXXXXXX", dir, suffix)
-            >= sizeof b.file_name) {
+        if ((size_t)snprintf(b.file_name,
+                             sizeof b.file_name,
+                             "%s/erts_dlopen_mem.%.8sXXXXXX",
+                             dir,
+                             suffix) >= sizeof b.file_name) {
             b.file_name[0] = '\0';
             tried.append("; temporary file in %s: path too long", dir);
             return false;
@@ -1221,12 +1471,19 @@ bool back_with_tmpfile(const unsigned char *image, size_t size, Backing &b,
 /* The ways to hold the image, in the order they are tried. */
 const int kBackingWays = 3;
 
-bool make_backing(int way, const unsigned char *image, size_t size,
-                  const char *label, Backing &b, ErrorBuffer &tried) noexcept {
+bool make_backing(int way,
+                  const unsigned char *image,
+                  size_t size,
+                  const char *label,
+                  Backing &b,
+                  ErrorBuffer &tried) noexcept {
     switch (way) {
-    case 0: return back_with_memfd(image, size, label, b, tried);
-    case 1: return back_with_shm(image, size, b, tried);
-    default: return back_with_tmpfile(image, size, b, tried);
+    case 0:
+        return back_with_memfd(image, size, label, b, tried);
+    case 1:
+        return back_with_shm(image, size, b, tried);
+    default:
+        return back_with_tmpfile(image, size, b, tried);
     }
 }
 
@@ -1273,7 +1530,8 @@ Loaded *loaded_take(void *handle) noexcept {
 }
 
 int match_loaded_path(struct dl_phdr_info *info, size_t, void *path) noexcept {
-    return info->dlpi_name && strcmp(info->dlpi_name, static_cast<const char *>(path)) == 0;
+    return info->dlpi_name &&
+           strcmp(info->dlpi_name, static_cast<const char *>(path)) == 0;
 }
 
 /* Whether an object loaded from path is still loaded; unlike a dlopen with
@@ -1284,7 +1542,9 @@ bool still_loaded(const char *path) noexcept {
 
 /* dlerror's text starts with the path it was given, which means nothing to
  * the user: say the label instead. */
-void set_dlopen_error(ErrorBuffer &err, const char *label, const char *path) noexcept {
+void set_dlopen_error(ErrorBuffer &err,
+                      const char *label,
+                      const char *path) noexcept {
     const char *text = dlerror();
     if (!text)
         text = "unknown error";
@@ -1293,13 +1553,17 @@ void set_dlopen_error(ErrorBuffer &err, const char *label, const char *path) noe
         text += path_len + 1;
     while (*text == ' ')
         text++;
-    err.set("%s: %s", label && *label ? label : "shared object in memory", text);
+    err.set("%s: %s",
+            label && *label ? label : "shared object in memory",
+            text);
 }
 
 } // namespace
 
-extern "C" int erts_dlopen_mem_validate(const void *image, size_t size,
-                                        char *errbuf, size_t errbuf_size) {
+extern "C" int erts_dlopen_mem_validate(const void *image,
+                                        size_t size,
+                                        char *errbuf,
+                                        size_t errbuf_size) {
     ErrorBuffer err(errbuf, errbuf_size);
     if (!image && size != 0) {
         err.set("no image (NULL pointer)");
@@ -1309,8 +1573,12 @@ extern "C" int erts_dlopen_mem_validate(const void *image, size_t size,
     return v.validate() ? ERTS_DLOPEN_MEM_OK : ERTS_DLOPEN_MEM_BAD_IMAGE;
 }
 
-extern "C" int erts_dlopen_mem(const void *image, size_t size, const char *label,
-                               void **handle, char *errbuf, size_t errbuf_size) {
+extern "C" int erts_dlopen_mem(const void *image,
+                               size_t size,
+                               const char *label,
+                               void **handle,
+                               char *errbuf,
+                               size_t errbuf_size) {
     ErrorBuffer err(errbuf, errbuf_size);
     if (!handle) {
         err.set("no handle pointer (NULL)");
@@ -1330,8 +1598,12 @@ extern "C" int erts_dlopen_mem(const void *image, size_t size, const char *label
     void *h = NULL;
     for (int way = 0; way < kBackingWays && !h; way++) {
         b.reset();
-        if (!make_backing(way, static_cast<const unsigned char *>(image), size,
-                          label, b, tried))
+        if (!make_backing(way,
+                          static_cast<const unsigned char *>(image),
+                          size,
+                          label,
+                          b,
+                          tried))
             continue;
         /* Allocated before dlopen, so that a library dlopen has taken is
          * never closed again for want of memory; sized to its path. */
@@ -1352,14 +1624,16 @@ extern "C" int erts_dlopen_mem(const void *image, size_t size, const char *label
         entry = NULL;
         if (b.path_in_proc && !path_reachable(b.path)) {
             (void)dlerror();
-            tried.append("memfd: %s is not reachable (is /proc mounted?)", b.path);
+            tried.append("memfd: %s is not reachable (is /proc mounted?)",
+                         b.path);
         } else {
             set_dlopen_error(err, label, b.path);
             return ERTS_DLOPEN_MEM_DLOPEN_FAILED;
         }
     }
     if (!h) {
-        err.set("no way to hold the image in an executable file: %s", tried.text());
+        err.set("no way to hold the image in an executable file: %s",
+                tried.text());
         return ERTS_DLOPEN_MEM_NO_BACKING;
     }
     entry->handle = h;
@@ -1373,7 +1647,8 @@ extern "C" int erts_dlclose_mem(void *handle) {
     Loaded *l = handle ? loaded_take(handle) : NULL;
     if (!l)
         return ERTS_DLOPEN_MEM_UNKNOWN_HANDLE;
-    int rc = dlclose(handle) == 0 ? ERTS_DLOPEN_MEM_OK : ERTS_DLOPEN_MEM_DLCLOSE_FAILED;
+    int rc = dlclose(handle) == 0 ? ERTS_DLOPEN_MEM_OK
+                                  : ERTS_DLOPEN_MEM_DLCLOSE_FAILED;
     /* An object dlclose does not unload (STB_GNU_UNIQUE symbols, another
      * dlopen of it, or a library that depends on it) keeps its fd, so that
      * its path stays its own, until a later close finds it gone. */

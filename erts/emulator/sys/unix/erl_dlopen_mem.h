@@ -43,21 +43,25 @@ extern "C" {
 #endif
 
 /* Return codes. */
-#define ERTS_DLOPEN_MEM_OK              0
-#define ERTS_DLOPEN_MEM_BADARG          1 /* a NULL pointer where one is required */
-#define ERTS_DLOPEN_MEM_BAD_IMAGE       2 /* refused by validation */
-#define ERTS_DLOPEN_MEM_NO_BACKING      3 /* no way to obtain a mappable file */
-#define ERTS_DLOPEN_MEM_DLOPEN_FAILED   4 /* the dynamic linker refused it */
-#define ERTS_DLOPEN_MEM_UNKNOWN_HANDLE  5 /* not a handle from erts_dlopen_mem */
-#define ERTS_DLOPEN_MEM_DLCLOSE_FAILED  6 /* dlclose reported an error */
-#define ERTS_DLOPEN_MEM_NO_MEMORY       7
+#define ERTS_DLOPEN_MEM_OK             0
+#define ERTS_DLOPEN_MEM_BADARG         1 /* NULL where a pointer is required */
+#define ERTS_DLOPEN_MEM_BAD_IMAGE      2 /* refused by validation */
+#define ERTS_DLOPEN_MEM_NO_BACKING     3 /* no way to obtain a mappable file */
+#define ERTS_DLOPEN_MEM_DLOPEN_FAILED  4 /* the dynamic linker refused it */
+#define ERTS_DLOPEN_MEM_UNKNOWN_HANDLE 5 /* not from erts_dlopen_mem */
+#define ERTS_DLOPEN_MEM_DLCLOSE_FAILED 6 /* dlclose reported an error */
+#define ERTS_DLOPEN_MEM_NO_MEMORY      7
 
 /* Loads the ELF shared object held in image[0..size) and returns its dlopen
  * handle in *handle. label names it (memfd name, /proc/PID/maps, messages);
  * may be NULL. Returns 0 on success; otherwise a nonzero code, with a
  * NUL-terminated message in errbuf. */
-int erts_dlopen_mem(const void *image, size_t size, const char *label,
-                    void **handle, char *errbuf, size_t errbuf_size);
+int erts_dlopen_mem(const void *image,
+                    size_t size,
+                    const char *label,
+                    void **handle,
+                    char *errbuf,
+                    size_t errbuf_size);
 
 /* Releases a handle from erts_dlopen_mem (and whatever it kept for it). */
 int erts_dlclose_mem(void *handle);
@@ -65,8 +69,10 @@ int erts_dlclose_mem(void *handle);
 /* The validation step alone, for tests and fuzzing: 0 if the image may be
  * handed to the dynamic linker, else a nonzero code and a message. Never
  * touches the file system. */
-int erts_dlopen_mem_validate(const void *image, size_t size,
-                             char *errbuf, size_t errbuf_size);
+int erts_dlopen_mem_validate(const void *image,
+                             size_t size,
+                             char *errbuf,
+                             size_t errbuf_size);
 
 #ifdef __cplusplus
 }

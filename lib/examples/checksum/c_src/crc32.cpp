@@ -49,18 +49,22 @@ static_assert(kTables[0][1] == 0x77073096u, "CRC-32 byte table is wrong");
 // Little-endian load without alignment requirements; compilers turn it into a
 // single load on little-endian machines.
 inline std::uint32_t load_le32(const unsigned char *p) {
-    return std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16)
-           | (std::uint32_t{p[3]} << 24);
+    return std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) |
+           (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[3]} << 24);
 }
 
 inline std::uint32_t lookup4(std::size_t first_table, std::uint32_t word) {
-    return kTables[first_table][word & 0xFFu] ^ kTables[first_table - 1][(word >> 8) & 0xFFu]
-           ^ kTables[first_table - 2][(word >> 16) & 0xFFu] ^ kTables[first_table - 3][word >> 24];
+    return kTables[first_table][word & 0xFFu] ^
+           kTables[first_table - 1][(word >> 8) & 0xFFu] ^
+           kTables[first_table - 2][(word >> 16) & 0xFFu] ^
+           kTables[first_table - 3][word >> 24];
 }
 
 } // namespace
 
-std::uint32_t crc32_update(std::uint32_t crc, const void *data, std::size_t size) noexcept {
+std::uint32_t crc32_update(std::uint32_t crc,
+                           const void *data,
+                           std::size_t size) noexcept {
     const auto *p = static_cast<const unsigned char *>(data);
     std::uint32_t c = ~crc;
     while (size >= kSlices) {
@@ -78,7 +82,9 @@ std::uint32_t crc32_update(std::uint32_t crc, const void *data, std::size_t size
     return ~c;
 }
 
-std::uint32_t crc32_update_bitwise(std::uint32_t crc, const void *data, std::size_t size) noexcept {
+std::uint32_t crc32_update_bitwise(std::uint32_t crc,
+                                   const void *data,
+                                   std::size_t size) noexcept {
     const auto *p = static_cast<const unsigned char *>(data);
     std::uint32_t c = ~crc;
     for (std::size_t i = 0; i < size; ++i) {

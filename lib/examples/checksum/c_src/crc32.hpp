@@ -14,11 +14,15 @@ namespace memnif_checksum {
 // and returns the CRC-32 of the whole: crc32_update(0, ...) starts a new one,
 // and crc32_update(crc32_update(0, a), b) is the CRC-32 of a followed by b,
 // like zlib's crc32(crc, buf, len).
-std::uint32_t crc32_update(std::uint32_t crc, const void *data, std::size_t size) noexcept;
+std::uint32_t crc32_update(std::uint32_t crc,
+                           const void *data,
+                           std::size_t size) noexcept;
 
 // The same, one bit at a time: the obviously correct definition, kept as the
 // reference the fast version is tested against.
-std::uint32_t crc32_update_bitwise(std::uint32_t crc, const void *data, std::size_t size) noexcept;
+std::uint32_t crc32_update_bitwise(std::uint32_t crc,
+                                   const void *data,
+                                   std::size_t size) noexcept;
 
 } // namespace memnif_checksum
 

@@ -25,7 +25,11 @@ int failures = 0;
 
 void expect_eq(std::uint32_t got, std::uint32_t want, const std::string &what) {
     if (got != want) {
-        std::fprintf(stderr, "FAIL %s: got %08x, want %08x\n", what.c_str(), got, want);
+        std::fprintf(stderr,
+                     "FAIL %s: got %08x, want %08x\n",
+                     what.c_str(),
+                     got,
+                     want);
         ++failures;
     }
 }
@@ -42,7 +46,8 @@ int main() {
     expect_eq(crc_of("a"), 0xE8B7BE43u, "\"a\"");
     expect_eq(crc_of("abc"), 0x352441C2u, "\"abc\"");
     expect_eq(crc_of("123456789"), 0xCBF43926u, "\"123456789\"");
-    expect_eq(crc_of("The quick brown fox jumps over the lazy dog"), 0x414FA339u,
+    expect_eq(crc_of("The quick brown fox jumps over the lazy dog"),
+              0x414FA339u,
               "quick brown fox");
     expect_eq(crc_of(std::string(32, '\0')), 0x190A55ADu, "32 zero bytes");
     expect_eq(crc_of(std::string(32, '\xff')), 0xFF6CAB0Bu, "32 0xFF bytes");
@@ -56,20 +61,26 @@ int main() {
     for (std::size_t offset = 0; offset < 16; ++offset) {
         for (std::size_t len = 0; len <= 300; ++len) {
             const unsigned char *p = buffer.data() + offset;
-            expect_eq(crc32_update(0, p, len), crc32_update_bitwise(0, p, len),
-                      "len " + std::to_string(len) + " offset " + std::to_string(offset));
+            expect_eq(crc32_update(0, p, len),
+                      crc32_update_bitwise(0, p, len),
+                      "len " + std::to_string(len) + " offset " +
+                              std::to_string(offset));
         }
     }
     // Continuation: any split, any non-zero starting CRC.
     const std::uint32_t whole = crc32_update(0, buffer.data(), 4096);
-    expect_eq(whole, crc32_update_bitwise(0, buffer.data(), 4096), "4096 bytes");
+    expect_eq(whole,
+              crc32_update_bitwise(0, buffer.data(), 4096),
+              "4096 bytes");
     for (std::size_t split = 0; split <= 4096; split += 37) {
         const std::uint32_t first = crc32_update(0, buffer.data(), split);
-        expect_eq(crc32_update(first, buffer.data() + split, 4096 - split), whole,
+        expect_eq(crc32_update(first, buffer.data() + split, 4096 - split),
+                  whole,
                   "split at " + std::to_string(split));
     }
     expect_eq(crc32_update(0xDEADBEEFu, buffer.data(), 1000),
-              crc32_update_bitwise(0xDEADBEEFu, buffer.data(), 1000), "start from 0xDEADBEEF");
+              crc32_update_bitwise(0xDEADBEEFu, buffer.data(), 1000),
+              "start from 0xDEADBEEF");
 
     if (failures != 0) {
         std::fprintf(stderr, "crc32_test: %d failure(s)\n", failures);
@@ -82,9 +93,13 @@ int main() {
         big[i] = static_cast<unsigned char>(i * 131u);
     const auto start = std::chrono::steady_clock::now();
     const std::uint32_t crc = crc32_update(0, big.data(), big.size());
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::printf("crc32_test: all checks passed; 64 MiB in %.1f ms (%.2f GB/s, crc %08x)\n",
-                seconds * 1e3, big.size() / seconds / 1e9, crc);
+    const double seconds = std::chrono::duration<double>(
+                                   std::chrono::steady_clock::now() - start)
+                                   .count();
+    std::printf("crc32_test: all checks passed; 64 MiB in %.1f ms (%.2f GB/s, "
+                "crc %08x)\n",
+                seconds * 1e3,
+                big.size() / seconds / 1e9,
+                crc);
     return 0;
 }
