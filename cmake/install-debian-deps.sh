@@ -20,7 +20,7 @@ packages=(
     # the loader, its tests, fuzzing and benchmarks
     build-essential cmake ninja-build pkg-config
     libgtest-dev libgmock-dev libbenchmark-dev
-    clang libclang-rt-dev llvm
+    clang libclang-rt-dev llvm clang-format
     ccache strace rsync
     # obtaining Debian's source package of erlang
     dpkg-dev git xz-utils debian-archive-keyring
