@@ -8,8 +8,10 @@
 # What an OTP maintainer does with the series: the bare upstream tree of the
 # .dsc's .orig tarball is committed into a fresh git repository, and the
 # committed series (series.sh) is applied with `git am`, one commit at a
-# time. After each commit the emulator is built (`make emulator`: beam.smp
-# of the default flavour, with erl_child_setup); configure runs before the
+# time. After each commit the emulator is built (`make opt` in
+# erts/emulator: beam.smp of the default flavour and erl_child_setup; the
+# top-level `make emulator` also builds erts/etc, which needs erl_interface's
+# erl_call, which that target does not build); configure runs before the
 # first build and again only after a commit that changed a configure input
 # (configure, configure.ac, *.in, aclocal.m4). A commit that does not apply
 # or does not build fails the test with its subject. Then the final tree is
@@ -81,9 +83,9 @@ configure() {   # <what> <CC> <CXX>
 }
 build_emulator() {   # <what>
     local t0=$SECONDS
-    (cd "$src" && make -j"$jobs" emulator) > "$scratch/make.log" 2>&1 \
+    (cd "$src/erts/emulator" && make -j"$jobs" opt) > "$scratch/make.log" 2>&1 \
         || { grep -E 'error|Error' "$scratch/make.log" | head -40 >&2; tail -20 "$scratch/make.log" >&2; return 1; }
-    log "make emulator ($1) took $((SECONDS - t0)) s"
+    log "make -C erts/emulator opt ($1) took $((SECONDS - t0)) s"
 }
 
 total=${#series[@]} n=0 configured=0
@@ -125,6 +127,9 @@ build_emulator "CXX=false" || die "the final tree does not build with CXX=false 
 beam=$(find "$src/bin" -name beam.smp -type f | head -n 1)
 [ -n "$beam" ] || die "no beam.smp built with CXX=false"
 bindir=$(dirname "$beam")
+# kernel starts inet_gethost, a port program of erts/etc, at boot.
+(cd "$src/erts/etc/common" && make -f "$(basename "$bindir")/Makefile" TYPE=opt "$bindir/inet_gethost") \
+    > "$scratch/make-etc.log" 2>&1 || { cat "$scratch/make-etc.log" >&2; die "cannot build inet_gethost"; }
 
 # Run it on the bootstrap applications (kernel, stdlib, compiler), calling
 # load_nif/2 from a module's on_load, where NIF libraries are loaded.
@@ -145,7 +150,10 @@ out=$(cd "$scratch/run" && timeout 120 env BINDIR="$bindir" ROOTDIR="$src/bootst
           EMU=beam PROGNAME=erl HOME="$scratch/run" \
           "$beam" -- -root "$src/bootstrap" -bindir "$bindir" -progname erl -- \
           -home "$scratch/run" -boot "$src/bootstrap/bin/start_clean" -noshell \
-          -eval '{ok, m} = compile:file("m"), m:main().' 2>&1) \
+          -pa "$src/bootstrap/lib/compiler/ebin" \
+          -eval '{ok, m} = compile:file("m"),
+                 io:format("emu_flavor: ~p~n", [erlang:system_info(emu_flavor)]),
+                 m:main().' 2>&1) \
     || { echo "$out" >&2; die "the CXX=false emulator did not run"; }
 echo "$out" >&2
 case $out in
