@@ -4,18 +4,23 @@
 # (`include(cmake/Otp.cmake)`) when ERTS_DLOPEN_MEM_BUILD_OTP is ON.
 #
 # Target `otp` (in ALL): fetch (the files cmake/otp/debian-sources.lock pins
-# for OTP_VERSION) -> prepare (that version's series) -> build -> install
-# into ${CMAKE_BINARY_DIR}/otp. Prepare and build re-run when a patch of the
-# series or a new file under erts/ or lib/ changes (or one is added or
-# removed). Target `otp_other_sources` (in ALL): fetches the pinned sources
-# of OTP_OTHER_VERSIONS.
+# for OTP_VERSION) -> prepare (that version's series, erts/patches/otp-<v>/
+# series, with its first patch generated from the files erts/patches/MANIFEST
+# names) -> build -> install into ${CMAKE_BINARY_DIR}/otp. Prepare and build
+# re-run when the series file, a patch, the MANIFEST or a file it names
+# changes. Target `otp_other_sources` (in ALL): fetches the pinned sources of
+# OTP_OTHER_VERSIONS.
 # Target `otp_refresh`: re-runs prepare and build unconditionally (e.g. after
 # editing the tree given as OTP_SOURCE_DIR, which is not watched).
-# Test `otp.nif_SUITE` (label otp): OTP's upstream nif_SUITE on the built VM,
-# plus `otp.nif_SUITE.emu` on the interpreter flavour when it is built;
+# Tests, label otp: `otp.nif_SUITE`, OTP's upstream nif_SUITE on the built VM,
+# and `otp.nif_SUITE.emu` on the interpreter flavour when it is built;
 # `otp.series_applies`: the series applies to Debian's and the bare upstream
-# tree; `otp.<version>.build_and_test` for each of OTP_OTHER_VERSIONS: a
-# nested build of this project on that version, running its otp and e2e tests.
+# tree. Label nested (with ERTS_DLOPEN_MEM_NESTED_BUILDS):
+# `otp.series_builds_per_commit`, the default version's series `git am`ed
+# onto the bare upstream tree, building the emulator at every commit and
+# with CXX=false; `otp.<version>.build_and_test` for each of
+# OTP_OTHER_VERSIONS: a nested build of this project on that version, running
+# its otp and e2e tests.
 #
 # Variables for other CMake code:
 #   OTP_ROOT     install prefix (${CMAKE_BINARY_DIR}/otp)
@@ -32,9 +37,9 @@ option(OTP_DEBIAN_NEWEST_LISTED
 set(OTP_SOURCE_DIR "" CACHE PATH
     "An OTP source tree to use instead of Debian's source package (copied, never modified); empty: fetch Debian's")
 if(DEFINED ENV{XDG_CACHE_HOME} AND NOT "$ENV{XDG_CACHE_HOME}" STREQUAL "")
-  set(_otp_cache_default "$ENV{XDG_CACHE_HOME}/erts-dlopen-mem")
+    set(_otp_cache_default "$ENV{XDG_CACHE_HOME}/erts-dlopen-mem")
 else()
-  set(_otp_cache_default "$ENV{HOME}/.cache/erts-dlopen-mem")
+    set(_otp_cache_default "$ENV{HOME}/.cache/erts-dlopen-mem")
 endif()
 set(OTP_DOWNLOAD_CACHE "${_otp_cache_default}" CACHE PATH
     "Where downloaded source packages are kept across build directories")
@@ -64,41 +69,41 @@ file(MAKE_DIRECTORY "${_otp_stamps}")
 # unnoticed; editing a series file or the MANIFEST re-runs CMake.
 set(_otp_manifest "${_otp_project_root}/erts/patches/MANIFEST")
 if(OTP_SOURCE_DIR STREQUAL "")
-  set(_otp_series_versions "${OTP_VERSION}")
+    set(_otp_series_versions "${OTP_VERSION}")
 else()
-  file(GLOB _otp_series_dirs LIST_DIRECTORIES true "${_otp_project_root}/erts/patches/otp-*")
-  set(_otp_series_versions "")
-  foreach(_d IN LISTS _otp_series_dirs)
-    get_filename_component(_d "${_d}" NAME)
-    string(REGEX REPLACE "^otp-" "" _d "${_d}")
-    list(APPEND _otp_series_versions "${_d}")
-  endforeach()
+    file(GLOB _otp_series_dirs LIST_DIRECTORIES true "${_otp_project_root}/erts/patches/otp-*")
+    set(_otp_series_versions "")
+    foreach(_d IN LISTS _otp_series_dirs)
+        get_filename_component(_d "${_d}" NAME)
+        string(REGEX REPLACE "^otp-" "" _d "${_d}")
+        list(APPEND _otp_series_versions "${_d}")
+    endforeach()
 endif()
 set(_otp_inputs "")
 set(_otp_lists "${_otp_manifest}")
 foreach(_v IN LISTS _otp_series_versions)
-  list(APPEND _otp_lists "${_otp_project_root}/erts/patches/otp-${_v}/series")
-  file(GLOB _otp_patches CONFIGURE_DEPENDS
-       "${_otp_project_root}/erts/patches/otp-${_v}/*.patch"
-       "${_otp_project_root}/lib/patches/otp-${_v}/*.patch")
-  list(APPEND _otp_inputs ${_otp_patches})
+    list(APPEND _otp_lists "${_otp_project_root}/erts/patches/otp-${_v}/series")
+    file(GLOB _otp_patches CONFIGURE_DEPENDS
+         "${_otp_project_root}/erts/patches/otp-${_v}/*.patch"
+         "${_otp_project_root}/lib/patches/otp-${_v}/*.patch")
+    list(APPEND _otp_inputs ${_otp_patches})
 endforeach()
 foreach(_list IN LISTS _otp_lists)
-  if(NOT EXISTS "${_list}")
-    # prepare-source.sh (series.sh) fails saying so.
-    message(WARNING "OTP: ${_list} does not exist; the OTP build will fail")
-    continue()
-  endif()
-  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_list}")
-  list(APPEND _otp_inputs "${_list}")
-  file(STRINGS "${_list}" _otp_entries)
-  foreach(_e IN LISTS _otp_entries)
-    string(REGEX REPLACE "#.*$" "" _e "${_e}")
-    string(STRIP "${_e}" _e)
-    if(NOT _e STREQUAL "" AND EXISTS "${_otp_project_root}/${_e}")
-      list(APPEND _otp_inputs "${_otp_project_root}/${_e}")
+    if(NOT EXISTS "${_list}")
+        # prepare-source.sh (series.sh) fails saying so.
+        message(WARNING "OTP: ${_list} does not exist; the OTP build will fail")
+        continue()
     endif()
-  endforeach()
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_list}")
+    list(APPEND _otp_inputs "${_list}")
+    file(STRINGS "${_list}" _otp_entries)
+    foreach(_e IN LISTS _otp_entries)
+        string(REGEX REPLACE "#.*$" "" _e "${_e}")
+        string(STRIP "${_e}" _e)
+        if(NOT _e STREQUAL "" AND EXISTS "${_otp_project_root}/${_e}")
+            list(APPEND _otp_inputs "${_otp_project_root}/${_e}")
+        endif()
+    endforeach()
 endforeach()
 list(REMOVE_DUPLICATES _otp_inputs)
 list(SORT _otp_inputs)
@@ -118,14 +123,14 @@ ${_otp_inputs_text}
 file(CONFIGURE OUTPUT "${_otp_stamps}/settings.txt" CONTENT "${_otp_settings_text}")
 
 if(OTP_DEBIAN_NEWEST_LISTED)
-  set(_otp_newest 1)
+    set(_otp_newest 1)
 else()
-  set(_otp_newest 0)
+    set(_otp_newest 0)
 endif()
 if(OTP_BUILD_EMU_FLAVOR)
-  set(_otp_emu 1)
+    set(_otp_emu 1)
 else()
-  set(_otp_emu 0)
+    set(_otp_emu 0)
 endif()
 
 set(_otp_prepare_cmd
@@ -140,10 +145,10 @@ set(_otp_build_cmd
     "${BASH_EXECUTABLE}" "${_otp_scripts}/build.sh" "${OTP_SRC_DIR}" "${OTP_ROOT}")
 
 add_custom_command(
-  OUTPUT "${_otp_stamps}/prepared.stamp"
-  COMMAND ${_otp_prepare_cmd}
-  COMMAND "${CMAKE_COMMAND}" -E touch "${_otp_stamps}/prepared.stamp"
-  DEPENDS ${_otp_inputs}
+    OUTPUT "${_otp_stamps}/prepared.stamp"
+    COMMAND ${_otp_prepare_cmd}
+    COMMAND "${CMAKE_COMMAND}" -E touch "${_otp_stamps}/prepared.stamp"
+    DEPENDS ${_otp_inputs}
           "${_otp_stamps}/settings.txt"
           "${_otp_scripts}/fetch-and-prepare.sh"
           "${_otp_scripts}/FetchDebianSource.cmake"
@@ -152,29 +157,29 @@ add_custom_command(
           "${_otp_scripts}/prepare-source.sh"
           "${_otp_scripts}/series.sh"
           "${_otp_scripts}/make-loader-patch.sh"
-  COMMENT "OTP ${OTP_VERSION}: fetching and preparing the patched source in ${OTP_SRC_DIR}"
-  USES_TERMINAL
-  VERBATIM)
+    COMMENT "OTP ${OTP_VERSION}: fetching and preparing the patched source in ${OTP_SRC_DIR}"
+    USES_TERMINAL
+    VERBATIM)
 
 add_custom_command(
-  OUTPUT "${OTP_INSTALLED_STAMP}"
-  BYPRODUCTS "${OTP_ERL}"
-  COMMAND ${_otp_build_cmd}
-  COMMAND "${CMAKE_COMMAND}" -E touch "${OTP_INSTALLED_STAMP}"
-  DEPENDS "${_otp_stamps}/prepared.stamp" "${_otp_scripts}/build.sh"
-  COMMENT "OTP ${OTP_VERSION}: building and installing into ${OTP_ROOT}"
-  USES_TERMINAL
-  VERBATIM)
+    OUTPUT "${OTP_INSTALLED_STAMP}"
+    BYPRODUCTS "${OTP_ERL}"
+    COMMAND ${_otp_build_cmd}
+    COMMAND "${CMAKE_COMMAND}" -E touch "${OTP_INSTALLED_STAMP}"
+    DEPENDS "${_otp_stamps}/prepared.stamp" "${_otp_scripts}/build.sh"
+    COMMENT "OTP ${OTP_VERSION}: building and installing into ${OTP_ROOT}"
+    USES_TERMINAL
+    VERBATIM)
 
 add_custom_target(otp ALL DEPENDS "${OTP_INSTALLED_STAMP}")
 
 add_custom_target(otp_refresh
-  COMMAND ${_otp_prepare_cmd}
-  COMMAND ${_otp_build_cmd}
-  COMMAND "${CMAKE_COMMAND}" -E touch "${_otp_stamps}/prepared.stamp" "${OTP_INSTALLED_STAMP}"
-  COMMENT "OTP: re-preparing and rebuilding unconditionally"
-  USES_TERMINAL
-  VERBATIM)
+    COMMAND ${_otp_prepare_cmd}
+    COMMAND ${_otp_build_cmd}
+    COMMAND "${CMAKE_COMMAND}" -E touch "${_otp_stamps}/prepared.stamp" "${OTP_INSTALLED_STAMP}"
+    COMMENT "OTP: re-preparing and rebuilding unconditionally"
+    USES_TERMINAL
+    VERBATIM)
 
 # OTP's upstream nif_SUITE on the built VM (both flavours when built). The
 # runs share test_server's `variables` in the source tree: never in parallel.
@@ -183,46 +188,46 @@ add_test(NAME otp.nif_SUITE
          COMMAND "${BASH_EXECUTABLE}" "${_otp_scripts}/run-otp-suite.sh"
                  "${OTP_SRC_DIR}" "${OTP_ROOT}" "${_otp_results}/nif_SUITE" nif_SUITE)
 set_tests_properties(otp.nif_SUITE PROPERTIES
-  LABELS otp TIMEOUT 1800 RESOURCE_LOCK otp_test_server)
+    LABELS otp TIMEOUT 1800 RESOURCE_LOCK otp_test_server)
 if(OTP_BUILD_EMU_FLAVOR)
-  add_test(NAME otp.nif_SUITE.emu
+    add_test(NAME otp.nif_SUITE.emu
            COMMAND "${CMAKE_COMMAND}" -E env OTP_TEST_FLAVOR=emu
                    "${BASH_EXECUTABLE}" "${_otp_scripts}/run-otp-suite.sh"
                    "${OTP_SRC_DIR}" "${OTP_ROOT}" "${_otp_results}/nif_SUITE.emu" nif_SUITE)
-  set_tests_properties(otp.nif_SUITE.emu PROPERTIES
+    set_tests_properties(otp.nif_SUITE.emu PROPERTIES
     LABELS otp TIMEOUT 1800 RESOURCE_LOCK otp_test_server)
 endif()
 
 # The series for this version applies with plain `git apply` to Debian's
 # source and to the bare upstream tree alike (the .dsc the build fetched).
 if(OTP_SOURCE_DIR STREQUAL "")
-  add_test(NAME otp.series_applies
+    add_test(NAME otp.series_applies
            COMMAND "${BASH_EXECUTABLE}" "${_otp_scripts}/check-series.sh" "${OTP_SRC_DIR}.dsc-path"
                    "${_otp_project_root}" "${CMAKE_BINARY_DIR}/otp-series-check")
-  set_tests_properties(otp.series_applies PROPERTIES LABELS otp TIMEOUT 600)
-  # What a maintainer gets from `git am`: every commit of the series builds
-  # the emulator on the bare upstream tree, and the final tree also builds
-  # without a C++ compiler (CXX=false), refusing to load from memory. For the
-  # default version only (it builds the emulator seven times).
-  if(OTP_VERSION STREQUAL "29.1.1")
+    set_tests_properties(otp.series_applies PROPERTIES LABELS otp TIMEOUT 600)
+    # What a maintainer gets from `git am`: every commit of the series builds
+    # the emulator on the bare upstream tree, and the final tree also builds
+    # without a C++ compiler (CXX=false), refusing to load from memory. For the
+    # default version only (it builds the emulator seven times).
+    if(ERTS_DLOPEN_MEM_NESTED_BUILDS AND OTP_VERSION STREQUAL "29.1.1")
     add_test(NAME otp.series_builds_per_commit
              COMMAND "${CMAKE_COMMAND}" -E env "OTP_BUILD_JOBS=${OTP_BUILD_JOBS}"
                      "${BASH_EXECUTABLE}" "${_otp_scripts}/check-series-commits.sh"
                      "${OTP_SRC_DIR}.dsc-path" "${_otp_project_root}"
                      "${CMAKE_BINARY_DIR}/otp-series-commits")
     set_tests_properties(otp.series_builds_per_commit PROPERTIES
-      LABELS otp TIMEOUT 2400 RUN_SERIAL ON)
-  endif()
+      LABELS nested TIMEOUT 2400 RUN_SERIAL ON)
+    endif()
 endif()
 
-# The other supported versions, each as one test (labels otp and e2e) that
+# The other supported versions, each as one test (label nested) that
 # configures, builds and tests this project in a nested build directory with
 # that OTP_VERSION and runs its otp and e2e tests: the same patches, suites
 # and end-to-end programs on every version the lock file pins.
 set(OTP_OTHER_VERSIONS "25.2.3;27.3.4.1" CACHE STRING
     "Other OTP versions whose builds and otp/e2e tests run as nested tests (empty: none)")
 if(ERTS_DLOPEN_MEM_BUILD_TESTS AND OTP_SOURCE_DIR STREQUAL "")
-  foreach(_v IN LISTS OTP_OTHER_VERSIONS)
+    foreach(_v IN LISTS OTP_OTHER_VERSIONS)
     if(_v STREQUAL OTP_VERSION)
       continue()
     endif()
@@ -237,6 +242,9 @@ if(ERTS_DLOPEN_MEM_BUILD_TESTS AND OTP_SOURCE_DIR STREQUAL "")
       COMMENT "OTP ${_v}: the pinned Debian source, for otp.${_v}.build_and_test"
       VERBATIM)
     list(APPEND _otp_other_sources "${_otp_stamps}/source-${_v}.stamp")
+    if(NOT ERTS_DLOPEN_MEM_NESTED_BUILDS)
+      continue()
+    endif()
     add_test(NAME otp.${_v}.build_and_test
              COMMAND ${CMAKE_CTEST_COMMAND}
                  --build-and-test ${_otp_project_root} ${CMAKE_BINARY_DIR}/otp-${_v}
@@ -249,9 +257,9 @@ if(ERTS_DLOPEN_MEM_BUILD_TESTS AND OTP_SOURCE_DIR STREQUAL "")
                  --test-command ${CMAKE_CTEST_COMMAND} -L "otp|e2e" --output-on-failure)
     # Shares nothing with this build but the CPU: run alone.
     set_tests_properties(otp.${_v}.build_and_test PROPERTIES
-      LABELS "otp;e2e" RUN_SERIAL ON TIMEOUT 3600)
-  endforeach()
-  if(_otp_other_sources)
+      LABELS nested RUN_SERIAL ON TIMEOUT 3600)
+    endforeach()
+    if(_otp_other_sources)
     add_custom_target(otp_other_sources ALL DEPENDS ${_otp_other_sources})
-  endif()
+    endif()
 endif()
