@@ -107,6 +107,24 @@ public:
         return 0;
     }
 
+    // The 32-bit word at an address of a PT_LOAD segment (0 if none).
+    uint32_t word(unsigned long long vaddr) const {
+        Ehdr eh = header();
+        for (unsigned i = 0; i < eh.e_phnum; i++) {
+            Phdr ph = phdr(i);
+            uint32_t w = 0;
+            if (ph.p_type == PT_LOAD && vaddr >= ph.p_vaddr &&
+                vaddr + 4 <= ph.p_vaddr + ph.p_filesz &&
+                ph.p_offset + (vaddr - ph.p_vaddr) + 4 <= image_.size()) {
+                std::memcpy(&w,
+                            image_.data() + ph.p_offset + (vaddr - ph.p_vaddr),
+                            4);
+                return w;
+            }
+        }
+        return 0;
+    }
+
 private:
     Ehdr header() const {
         Ehdr eh{};
@@ -140,6 +158,9 @@ const std::vector<BrokenCase> &broken_cases() {
                        load1 = good.index(PT_LOAD, 1);
         const unsigned dynamic = good.index(PT_DYNAMIC),
                        note = good.index(PT_NOTE);
+        const unsigned long long last_rela =
+                good.dynamic(DT_RELASZ) / sizeof(ElfW(Rela)) - 1;
+        const unsigned nchain = good.word(good.dynamic(DT_HASH) + 4);
         return std::vector<BrokenCase>{
                 {"too_small",
                  format("ELF header: image too small (32 bytes, an ELF header "
@@ -361,6 +382,48 @@ const std::vector<BrokenCase> &broken_cases() {
                  "table"},
                 {"gnu_hash_bucket_below_symoffset",
                  "dynamic section: DT_GNU_HASH bucket "},
+                // issue 8: values, not only structure
+                {"relacount_too_large",
+                 format("dynamic section: DT_RELACOUNT is %llu, but DT_RELA "
+                        "starts with %llu RELATIVE relocations",
+                        good.dynamic(DT_RELACOUNT) + 1,
+                        good.dynamic(DT_RELACOUNT))},
+                {"reloc_type_not_applied",
+                 format("dynamic section: DT_RELA relocation %llu has type "
+                        "254, which this host's dynamic linker does not apply "
+                        "in a shared object",
+                        last_rela)},
+                {"copy_reloc",
+                 format("dynamic section: DT_RELA relocation %llu is a copy "
+                        "relocation (%s), which a shared object cannot have",
+                        last_rela,
+                        host == EM_AARCH64 ? "R_AARCH64_COPY"
+                                           : "R_X86_64_COPY")},
+                {"relative_addend_outside_image",
+                 "dynamic section: DT_RELA relocation 0 is RELATIVE to "
+                 "0x7fff00000000, outside the object's loaded address range"},
+                {"irelative_addend_outside_text",
+                 format("dynamic section: DT_RELA relocation %llu is IRELATIVE "
+                        "to 0x%llx, outside the executable segments",
+                        last_rela,
+                        (unsigned long long)good.segment(PT_DYNAMIC).p_vaddr)},
+                {"symbol_outside_loads",
+                 "dynamic section: symbol 'fixture_value' at 0x7fff00000000 "
+                 "is outside the loaded segments"},
+                {"function_symbol_outside_text",
+                 format("dynamic section: function symbol 'fixture_value' at "
+                        "0x%llx is outside the executable segments",
+                        (unsigned long long)good.segment(PT_DYNAMIC).p_vaddr)},
+                {"sysv_hash_chain_outside_symtab",
+                 format("dynamic section: DT_HASH chain of symbol %u names "
+                        "symbol %u, outside the %u symbols of the table",
+                        nchain - 1,
+                        nchain,
+                        nchain)},
+                {"sysv_hash_chain_loops",
+                 format("dynamic section: DT_HASH chains enter symbol %u "
+                        "twice, a chain may not end",
+                        nchain - 1)},
         };
     }();
     return cases;

@@ -212,6 +212,64 @@ const unsigned kGnuAbiVersionLimit = 4;
 #    else
 const unsigned kGnuAbiVersionLimit = 3;
 #    endif
+/* The relocation types this host's dynamic linker applies in a shared
+ * object: glibc's elf_machine_rela (2.36 and later) for x86_64 and aarch64,
+ * where the other types are refused (cleanly, but after mapping) or, for
+ * R_*_COPY, copy from wherever the symbol points. On other architectures
+ * the relocation types, the RELATIVE count and the RELATIVE and IRELATIVE
+ * addends are not checked: no list is kept here for them. */
+#    if defined(__x86_64__) && defined(__LP64__)
+#        define ERTS_DLOPEN_MEM_RELOC_VALUES 1
+const unsigned kRelocRelative = R_X86_64_RELATIVE;
+const unsigned kRelocIrelative = R_X86_64_IRELATIVE;
+const unsigned kRelocCopy = R_X86_64_COPY;
+const char *const kRelocCopyName = "R_X86_64_COPY";
+bool reloc_type_applied(unsigned type) noexcept {
+    switch (type) {
+    case R_X86_64_NONE:
+    case R_X86_64_64:
+    case R_X86_64_PC32:
+    case R_X86_64_GLOB_DAT:
+    case R_X86_64_JUMP_SLOT:
+    case R_X86_64_RELATIVE:
+    case R_X86_64_DTPMOD64:
+    case R_X86_64_DTPOFF64:
+    case R_X86_64_TPOFF64:
+    case R_X86_64_SIZE32:
+    case R_X86_64_SIZE64:
+    case R_X86_64_TLSDESC:
+    case R_X86_64_IRELATIVE:
+        return true;
+    default:
+        return false;
+    }
+}
+#    elif defined(__aarch64__) && defined(__LP64__)
+#        define ERTS_DLOPEN_MEM_RELOC_VALUES 1
+const unsigned kRelocRelative = R_AARCH64_RELATIVE;
+const unsigned kRelocIrelative = R_AARCH64_IRELATIVE;
+const unsigned kRelocCopy = R_AARCH64_COPY;
+const char *const kRelocCopyName = "R_AARCH64_COPY";
+bool reloc_type_applied(unsigned type) noexcept {
+    switch (type) {
+    case R_AARCH64_NONE:
+    case R_AARCH64_ABS64:
+    case R_AARCH64_GLOB_DAT:
+    case R_AARCH64_JUMP_SLOT:
+    case R_AARCH64_RELATIVE:
+    case 1028: /* R_AARCH64_TLS_DTPMOD (TLS_DTPMOD64 in older headers) */
+    case 1029: /* R_AARCH64_TLS_DTPREL */
+    case 1030: /* R_AARCH64_TLS_TPREL */
+    case R_AARCH64_TLSDESC:
+    case R_AARCH64_IRELATIVE:
+        return true;
+    default:
+        return false;
+    }
+}
+#    else
+#        define ERTS_DLOPEN_MEM_RELOC_VALUES 0
+#    endif
 /* Entries of version chains walked before an image is taken for looping. */
 const unsigned kMaxVersionEntries = 65536;
 
@@ -441,10 +499,14 @@ private:
                         "or overlaps the previous one",
                         i);
             previous_end = ph.p_vaddr + ph.p_memsz;
-            loads++;
+            if (loads == 0)
+                image_start_ = ph.p_vaddr;
+            image_end_ = previous_end;
+            loads_[loads++] = (uint16_t)i;
         }
         if (loads == 0)
             return fail("PT_LOAD segments: none, nothing to map");
+        load_count_ = loads;
         return true;
     }
 
@@ -559,6 +621,12 @@ private:
                 verneed = d.d_un.d_ptr;
             } else if (d.d_tag == DT_VERDEF) {
                 verdef = d.d_un.d_ptr;
+            } else if (d.d_tag == DT_RELACOUNT) {
+                relative_count_[kRela] = d.d_un.d_val;
+                has_relative_count_[kRela] = true;
+            } else if (d.d_tag == DT_RELCOUNT) {
+                relative_count_[kRel] = d.d_un.d_val;
+                has_relative_count_[kRel] = true;
             }
         }
         if (!terminated)
@@ -735,22 +803,29 @@ private:
         writable_targets_ =
                 !present[DT_TEXTREL] &&
                 !(present[DT_FLAGS] && (value[DT_FLAGS] & DF_TEXTREL));
-        if (present[DT_RELA] && !check_reloc_targets(value[DT_RELA],
-                                                     value[DT_RELASZ],
-                                                     sizeof(ElfW(Rela)),
-                                                     "DT_RELA"))
+        uint64_t leading_relative;
+        if (present[DT_RELA] &&
+            (!check_reloc_targets(value[DT_RELA],
+                                  value[DT_RELASZ],
+                                  sizeof(ElfW(Rela)),
+                                  "DT_RELA",
+                                  &leading_relative) ||
+             !check_relative_count(kRela, leading_relative)))
             return false;
-        if (present[DT_REL] && !check_reloc_targets(value[DT_REL],
-                                                    value[DT_RELSZ],
-                                                    sizeof(ElfW(Rel)),
-                                                    "DT_REL"))
+        if (present[DT_REL] && (!check_reloc_targets(value[DT_REL],
+                                                     value[DT_RELSZ],
+                                                     sizeof(ElfW(Rel)),
+                                                     "DT_REL",
+                                                     &leading_relative) ||
+                                !check_relative_count(kRel, leading_relative)))
             return false;
         if (present[DT_JMPREL] &&
             !check_reloc_targets(value[DT_JMPREL],
                                  value[DT_PLTRELSZ],
                                  kNativePltRel == DT_REL ? sizeof(ElfW(Rel))
                                                          : sizeof(ElfW(Rela)),
-                                 "DT_JMPREL"))
+                                 "DT_JMPREL",
+                                 &leading_relative))
             return false;
         if (present[DT_RELR] &&
             !check_relr_targets(value[DT_RELR], value[DT_RELRSZ]))
@@ -907,19 +982,42 @@ private:
     bool check_reloc_targets(Addr table,
                              uint64_t table_size,
                              size_t entry_size,
-                             const char *what) noexcept {
+                             const char *what,
+                             uint64_t *leading_relative) noexcept {
         uint64_t offset;
+        *leading_relative = 0;
         if (!file_backed(table, table_size, &offset))
             return true; /* reported by the sized-table check */
         uint64_t n = table_size / entry_size;
+        bool relative_run = true;
         for (uint64_t i = 0; i < n; i++) {
-            ElfW(Rel) r;
-            memcpy(&r, image_ + offset + i * entry_size, sizeof r);
+            ElfW(Rela) r = {};
+            memcpy(&r,
+                   image_ + offset + i * entry_size,
+                   entry_size == sizeof(ElfW(Rela)) ? sizeof(ElfW(Rela))
+                                                    : sizeof(ElfW(Rel)));
             /* ELF64_R_SYM or ELF32_R_SYM */
             uint64_t symbol = sizeof(Addr) == 8 ? (uint64_t)r.r_info >> 32
                                                 : (uint64_t)r.r_info >> 8;
+            /* ELF64_R_TYPE or ELF32_R_TYPE */
+            unsigned type = sizeof(Addr) == 8
+                                    ? (unsigned)(r.r_info & 0xffffffff)
+                                    : (unsigned)(r.r_info & 0xff);
             if (!check_reloc_target(r.r_offset, i, what))
                 return false;
+            if (!check_reloc_value(type,
+                                   r.r_addend,
+                                   entry_size == sizeof(ElfW(Rela)),
+                                   i,
+                                   what))
+                return false;
+#    if ERTS_DLOPEN_MEM_RELOC_VALUES
+            relative_run = relative_run && type == kRelocRelative;
+            if (relative_run)
+                ++*leading_relative;
+#    else
+            (void)relative_run;
+#    endif
             if (symbol != 0 && !check_symbol(symbol))
                 return fail(
                         "dynamic section: %s relocation %llu names symbol "
@@ -930,6 +1028,70 @@ private:
                         (unsigned long long)i,
                         (unsigned long long)symbol);
         }
+        return true;
+    }
+
+    /* What a relocation applies (x86_64 and aarch64): a type this host's
+     * dynamic linker applies in a shared object, not a copy; a RELATIVE
+     * addend (the address it makes) inside the object's loaded address range,
+     * its end included; an IRELATIVE addend (a resolver glibc calls) in an
+     * executable segment. DT_REL's implicit addends are not read: neither
+     * architecture uses DT_REL. */
+    bool check_reloc_value(unsigned type,
+                           ElfW(Sxword) addend,
+                           bool has_addend,
+                           uint64_t i,
+                           const char *what) noexcept {
+#    if ERTS_DLOPEN_MEM_RELOC_VALUES
+        if (type == kRelocCopy)
+            return fail("dynamic section: %s relocation %llu is a copy "
+                        "relocation (%s), which a shared object cannot have",
+                        what,
+                        (unsigned long long)i,
+                        kRelocCopyName);
+        if (!reloc_type_applied(type))
+            return fail("dynamic section: %s relocation %llu has type %u, "
+                        "which this host's dynamic linker does not apply in "
+                        "a shared object",
+                        what,
+                        (unsigned long long)i,
+                        type);
+        Addr target = (Addr)addend;
+        if (has_addend && type == kRelocRelative &&
+            (target < image_start_ || target > image_end_))
+            return fail("dynamic section: %s relocation %llu is RELATIVE to "
+                        "0x%llx, outside the object's loaded address range",
+                        what,
+                        (unsigned long long)i,
+                        (unsigned long long)target);
+        if (has_addend && type == kRelocIrelative &&
+            !in_memory_image(target, 1, PF_X))
+            return fail("dynamic section: %s relocation %llu is IRELATIVE to "
+                        "0x%llx, outside the executable segments",
+                        what,
+                        (unsigned long long)i,
+                        (unsigned long long)target);
+#    else
+        (void)type, (void)addend, (void)has_addend, (void)i, (void)what;
+#    endif
+        return true;
+    }
+
+    /* DT_RELACOUNT or DT_RELCOUNT: glibc applies that many leading entries
+     * of the table as RELATIVE without looking at their types, and on
+     * x86_64 asserts the type (aborting the process). */
+    bool check_relative_count(unsigned kind, uint64_t leading) noexcept {
+#    if ERTS_DLOPEN_MEM_RELOC_VALUES
+        if (has_relative_count_[kind] && relative_count_[kind] > leading)
+            return fail("dynamic section: %s is %llu, but %s starts with %llu "
+                        "RELATIVE relocations",
+                        kind == kRela ? "DT_RELACOUNT" : "DT_RELCOUNT",
+                        (unsigned long long)relative_count_[kind],
+                        kind == kRela ? "DT_RELA" : "DT_REL",
+                        (unsigned long long)leading);
+#    else
+        (void)kind, (void)leading;
+#    endif
         return true;
     }
 
@@ -979,6 +1141,51 @@ private:
                     "dynamic section: DT_HASH buckets or chains outside the "
                     "loaded segments");
         symbol_count_ = header[1];
+        return check_sysv_hash_chains(offset + sizeof header,
+                                      header[0],
+                                      header[1]);
+    }
+
+    /* DT_HASH chains: glibc follows chain[i] from a bucket to symbol 0,
+     * without a bound. Each bucket and chain entry must name one of the
+     * nchain symbols, and no symbol may be entered twice (from a bucket or
+     * a chain), as a linker writes the table: then no walk from a bucket
+     * can come back to a symbol, and every chain ends. Linear, with a bit
+     * per symbol (at most a 32nd of the image). */
+    bool check_sysv_hash_chains(uint64_t offset,
+                                uint32_t nbucket,
+                                uint32_t nchain) noexcept {
+        unsigned char *entered =
+                static_cast<unsigned char *>(calloc((nchain + 7) / 8 + 1, 1));
+        if (!entered)
+            return fail("dynamic section: DT_HASH: no memory to check %u "
+                        "chains",
+                        nchain);
+        uint64_t entries = (uint64_t)nbucket + nchain;
+        for (uint64_t i = 0; i < entries; i++) {
+            uint32_t symbol;
+            memcpy(&symbol, image_ + offset + i * 4, 4);
+            if (symbol == 0)
+                continue;
+            bool in_bucket = i < nbucket;
+            if (symbol >= nchain) {
+                free(entered);
+                return fail("dynamic section: DT_HASH %s %llu names symbol "
+                            "%u, outside the %u symbols of the table",
+                            in_bucket ? "bucket" : "chain of symbol",
+                            (unsigned long long)(in_bucket ? i : i - nbucket),
+                            symbol,
+                            nchain);
+            }
+            if (entered[symbol / 8] & (1u << (symbol % 8))) {
+                free(entered);
+                return fail("dynamic section: DT_HASH chains enter symbol %u "
+                            "twice, a chain may not end",
+                            symbol);
+            }
+            entered[symbol / 8] |= (unsigned char)(1u << (symbol % 8));
+        }
+        free(entered);
         return true;
     }
 
@@ -1064,11 +1271,41 @@ private:
                         "dynamic section: symbol %llu has its name outside the "
                         "string table",
                         (unsigned long long)i);
+            if (!check_symbol_value(sym))
+                return false;
         }
         if (versym &&
             !file_backed(versym, symbol_count_ * sizeof(ElfW(Half)), NULL))
             return fail("dynamic section: symbol versioning tables outside the "
                         "loaded segments");
+        return true;
+    }
+
+    /* A defined symbol's value: an address in a loaded segment (its end
+     * included: _end, _edata and symbols of size 0 sit there), and for a
+     * function or an IFUNC resolver, in an executable one. Not checked:
+     * undefined and SHN_ABS symbols (not addresses in the object) and
+     * STT_TLS ones (offsets in the PT_TLS block). */
+    bool check_symbol_value(const Sym &sym) noexcept {
+        if (sym.st_shndx == SHN_UNDEF || sym.st_shndx == SHN_ABS)
+            return true;
+        unsigned type = sym.st_info & 0xf; /* ELF64_ST_TYPE, ELF32_ST_TYPE */
+        if (type == STT_TLS)
+            return true;
+        const char *name =
+                reinterpret_cast<const char *>(image_ + strtab_offset_) +
+                sym.st_name;
+        if ((type == STT_FUNC || type == STT_GNU_IFUNC) &&
+            !in_memory_image(sym.st_value, 0, PF_X))
+            return fail("dynamic section: function symbol '%.64s' at 0x%llx "
+                        "is outside the executable segments",
+                        name,
+                        (unsigned long long)sym.st_value);
+        if (!in_memory_image(sym.st_value, 0, 0))
+            return fail("dynamic section: symbol '%.64s' at 0x%llx is outside "
+                        "the loaded segments",
+                        name,
+                        (unsigned long long)sym.st_value);
         return true;
     }
 
@@ -1100,17 +1337,33 @@ private:
     bool file_backed(Addr vaddr,
                      uint64_t length,
                      uint64_t *file_offset) const noexcept {
-        for (unsigned i = 0; i < ehdr_.e_phnum; i++) {
-            Phdr ph = phdr(i);
-            if (ph.p_type != PT_LOAD || vaddr < ph.p_vaddr)
-                continue;
-            if (!range_within(vaddr - ph.p_vaddr, length, ph.p_filesz))
-                continue;
-            if (file_offset)
-                *file_offset = ph.p_offset + (vaddr - ph.p_vaddr);
-            return true;
+        /* Segments are in ascending order and do not overlap: only the last
+         * one starting at or below vaddr can hold the range (an earlier one
+         * only an empty range at its end, where this one starts too). */
+        unsigned k = last_load_at_or_below(vaddr);
+        if (k == load_count_)
+            return false;
+        Phdr ph = phdr(loads_[k]);
+        if (!range_within(vaddr - ph.p_vaddr, length, ph.p_filesz))
+            return false;
+        if (file_offset)
+            *file_offset = ph.p_offset + (vaddr - ph.p_vaddr);
+        return true;
+    }
+
+    /* The index in loads_ of the last PT_LOAD segment whose p_vaddr is at
+     * most vaddr, or load_count_ if there is none: a binary search, so that
+     * checks per relocation or symbol do not walk the program headers. */
+    unsigned last_load_at_or_below(Addr vaddr) const noexcept {
+        unsigned low = 0, high = load_count_; /* answer in [low - 1, high) */
+        while (low < high) {
+            unsigned mid = low + (high - low) / 2;
+            if (phdr(loads_[mid]).p_vaddr <= vaddr)
+                low = mid + 1;
+            else
+                high = mid;
         }
-        return false;
+        return low == 0 ? load_count_ : low - 1;
     }
 
     /* The dynamic linker makes the whole pages of [p_vaddr, p_vaddr +
@@ -1146,12 +1399,18 @@ private:
     bool in_memory_image(Addr vaddr,
                          uint64_t length,
                          ElfW(Word) flags) const noexcept {
-        for (unsigned i = 0; i < ehdr_.e_phnum; i++) {
-            Phdr ph = phdr(i);
-            if (ph.p_type == PT_LOAD && (ph.p_flags & flags) == flags &&
-                vaddr >= ph.p_vaddr &&
+        unsigned k = last_load_at_or_below(vaddr);
+        if (k == load_count_)
+            return false;
+        /* An empty range at the end of one segment may also be at the
+         * start of the next, whose flags differ: both are asked. */
+        for (unsigned n = 0; n < 2 && k < load_count_; n++, k--) {
+            Phdr ph = phdr(loads_[k]);
+            if ((ph.p_flags & flags) == flags &&
                 range_within(vaddr - ph.p_vaddr, length, ph.p_memsz))
                 return true;
+            if (length != 0 || k == 0)
+                break;
         }
         return false;
     }
@@ -1185,6 +1444,14 @@ private:
     uint64_t symbol_count_ = 0; /* from the hash tables */
     Addr symtab_ = 0;
     bool writable_targets_ = true; /* no text relocations */
+    /* The PT_LOAD segments, by program header index, in address order. */
+    uint16_t loads_[kMaxProgramHeaders] = {};
+    /* DT_RELACOUNT and DT_RELCOUNT, by kRela and kRel. */
+    enum { kRela, kRel };
+    uint64_t relative_count_[2] = {};
+    bool has_relative_count_[2] = {};
+    unsigned load_count_ = 0;
+    Addr image_start_ = 0, image_end_ = 0; /* the loaded address range */
 };
 
 /* ------------------------------------------------------------------------
