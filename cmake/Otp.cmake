@@ -30,7 +30,11 @@
 
 include_guard(GLOBAL)
 
-set(OTP_VERSION "29.1.1" CACHE STRING
+# The default version: the one the per-commit series test builds. Adding a
+# version: its pin in debian-sources.lock, its series, and the doc string
+# below (README.md, "Adding an OTP version").
+set(_otp_default_version "29.1.1")
+set(OTP_VERSION "${_otp_default_version}" CACHE STRING
     "OTP version to build from the Debian source that cmake/otp/debian-sources.lock pins (25.2.3, 27.3.4.1, 29.1.1)")
 option(OTP_DEBIAN_NEWEST_LISTED
        "Build the newest Debian revision of OTP_VERSION that the signed Sources index lists, not the pinned one" OFF)
@@ -49,7 +53,7 @@ set(OTP_BUILD_JOBS "${_otp_ncpu}" CACHE STRING "make -j for the OTP build")
 
 find_program(BASH_EXECUTABLE bash REQUIRED)
 
-# The project's root: where erts/ and lib/ (patches and new files) live.
+# The project's root: where erts/ and lib/ (the series, the MANIFEST) live.
 get_filename_component(_otp_project_root "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
 
 set(OTP_SRC_DIR "${CMAKE_BINARY_DIR}/otp-src")
@@ -191,32 +195,32 @@ set_tests_properties(otp.nif_SUITE PROPERTIES
     LABELS otp TIMEOUT 1800 RESOURCE_LOCK otp_test_server)
 if(OTP_BUILD_EMU_FLAVOR)
     add_test(NAME otp.nif_SUITE.emu
-           COMMAND "${CMAKE_COMMAND}" -E env OTP_TEST_FLAVOR=emu
-                   "${BASH_EXECUTABLE}" "${_otp_scripts}/run-otp-suite.sh"
-                   "${OTP_SRC_DIR}" "${OTP_ROOT}" "${_otp_results}/nif_SUITE.emu" nif_SUITE)
+             COMMAND "${CMAKE_COMMAND}" -E env OTP_TEST_FLAVOR=emu
+                     "${BASH_EXECUTABLE}" "${_otp_scripts}/run-otp-suite.sh"
+                     "${OTP_SRC_DIR}" "${OTP_ROOT}" "${_otp_results}/nif_SUITE.emu" nif_SUITE)
     set_tests_properties(otp.nif_SUITE.emu PROPERTIES
-    LABELS otp TIMEOUT 1800 RESOURCE_LOCK otp_test_server)
+        LABELS otp TIMEOUT 1800 RESOURCE_LOCK otp_test_server)
 endif()
 
 # The series for this version applies with plain `git apply` to Debian's
 # source and to the bare upstream tree alike (the .dsc the build fetched).
 if(OTP_SOURCE_DIR STREQUAL "")
     add_test(NAME otp.series_applies
-           COMMAND "${BASH_EXECUTABLE}" "${_otp_scripts}/check-series.sh" "${OTP_SRC_DIR}.dsc-path"
-                   "${_otp_project_root}" "${CMAKE_BINARY_DIR}/otp-series-check")
+             COMMAND "${BASH_EXECUTABLE}" "${_otp_scripts}/check-series.sh" "${OTP_SRC_DIR}.dsc-path"
+                     "${_otp_project_root}" "${CMAKE_BINARY_DIR}/otp-series-check")
     set_tests_properties(otp.series_applies PROPERTIES LABELS otp TIMEOUT 600)
     # What a maintainer gets from `git am`: every commit of the series builds
     # the emulator on the bare upstream tree, and the final tree also builds
     # without a C++ compiler (CXX=false), refusing to load from memory. For the
     # default version only (it builds the emulator seven times).
-    if(ERTS_DLOPEN_MEM_NESTED_BUILDS AND OTP_VERSION STREQUAL "29.1.1")
-    add_test(NAME otp.series_builds_per_commit
-             COMMAND "${CMAKE_COMMAND}" -E env "OTP_BUILD_JOBS=${OTP_BUILD_JOBS}"
-                     "${BASH_EXECUTABLE}" "${_otp_scripts}/check-series-commits.sh"
-                     "${OTP_SRC_DIR}.dsc-path" "${_otp_project_root}"
-                     "${CMAKE_BINARY_DIR}/otp-series-commits")
-    set_tests_properties(otp.series_builds_per_commit PROPERTIES
-      LABELS nested TIMEOUT 2400 RUN_SERIAL ON)
+    if(ERTS_DLOPEN_MEM_NESTED_BUILDS AND OTP_VERSION STREQUAL _otp_default_version)
+        add_test(NAME otp.series_builds_per_commit
+                 COMMAND "${CMAKE_COMMAND}" -E env "OTP_BUILD_JOBS=${OTP_BUILD_JOBS}"
+                         "${BASH_EXECUTABLE}" "${_otp_scripts}/check-series-commits.sh"
+                         "${OTP_SRC_DIR}.dsc-path" "${_otp_project_root}"
+                         "${CMAKE_BINARY_DIR}/otp-series-commits")
+        set_tests_properties(otp.series_builds_per_commit PROPERTIES
+            LABELS nested TIMEOUT 2400 RUN_SERIAL ON)
     endif()
 endif()
 
@@ -228,38 +232,38 @@ set(OTP_OTHER_VERSIONS "25.2.3;27.3.4.1" CACHE STRING
     "Other OTP versions whose builds and otp/e2e tests run as nested tests (empty: none)")
 if(ERTS_DLOPEN_MEM_BUILD_TESTS AND OTP_SOURCE_DIR STREQUAL "")
     foreach(_v IN LISTS OTP_OTHER_VERSIONS)
-    if(_v STREQUAL OTP_VERSION)
-      continue()
-    endif()
-    # Their sources are downloaded by the build, like this version's, so
-    # that no test needs the network.
-    add_custom_command(
-      OUTPUT "${_otp_stamps}/source-${_v}.stamp"
-      COMMAND "${CMAKE_COMMAND}" -DPIN=${_v} "-DLOCK_FILE=${_otp_scripts}/debian-sources.lock"
-              "-DCACHE_DIR=${OTP_DOWNLOAD_CACHE}/debian" -P "${_otp_scripts}/FetchDebianSource.cmake"
-      COMMAND "${CMAKE_COMMAND}" -E touch "${_otp_stamps}/source-${_v}.stamp"
-      DEPENDS "${_otp_scripts}/debian-sources.lock" "${_otp_scripts}/FetchDebianSource.cmake"
-      COMMENT "OTP ${_v}: the pinned Debian source, for otp.${_v}.build_and_test"
-      VERBATIM)
-    list(APPEND _otp_other_sources "${_otp_stamps}/source-${_v}.stamp")
-    if(NOT ERTS_DLOPEN_MEM_NESTED_BUILDS)
-      continue()
-    endif()
-    add_test(NAME otp.${_v}.build_and_test
-             COMMAND ${CMAKE_CTEST_COMMAND}
-                 --build-and-test ${_otp_project_root} ${CMAKE_BINARY_DIR}/otp-${_v}
-                 --build-generator ${CMAKE_GENERATOR} --build-noclean
-                 --build-options -DOTP_VERSION=${_v} -DOTP_OTHER_VERSIONS=
-                     -DERTS_DLOPEN_MEM_NESTED_BUILDS=OFF
-                     -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE}
-                     -DOTP_DOWNLOAD_CACHE=${OTP_DOWNLOAD_CACHE}
-                     -DOTP_BUILD_EMU_FLAVOR=${OTP_BUILD_EMU_FLAVOR}
-                 --test-command ${CMAKE_CTEST_COMMAND} -L "otp|e2e" --output-on-failure)
-    # Shares nothing with this build but the CPU: run alone.
-    set_tests_properties(otp.${_v}.build_and_test PROPERTIES
-      LABELS nested RUN_SERIAL ON TIMEOUT 3600)
+        if(_v STREQUAL OTP_VERSION)
+            continue()
+        endif()
+        # Their sources are downloaded by the build, like this version's, so
+        # that no test needs the network.
+        add_custom_command(
+            OUTPUT "${_otp_stamps}/source-${_v}.stamp"
+            COMMAND "${CMAKE_COMMAND}" -DPIN=${_v} "-DLOCK_FILE=${_otp_scripts}/debian-sources.lock"
+                    "-DCACHE_DIR=${OTP_DOWNLOAD_CACHE}/debian" -P "${_otp_scripts}/FetchDebianSource.cmake"
+            COMMAND "${CMAKE_COMMAND}" -E touch "${_otp_stamps}/source-${_v}.stamp"
+            DEPENDS "${_otp_scripts}/debian-sources.lock" "${_otp_scripts}/FetchDebianSource.cmake"
+            COMMENT "OTP ${_v}: the pinned Debian source, for otp.${_v}.build_and_test"
+            VERBATIM)
+        list(APPEND _otp_other_sources "${_otp_stamps}/source-${_v}.stamp")
+        if(NOT ERTS_DLOPEN_MEM_NESTED_BUILDS)
+            continue()
+        endif()
+        add_test(NAME otp.${_v}.build_and_test
+                 COMMAND ${CMAKE_CTEST_COMMAND}
+                     --build-and-test ${_otp_project_root} ${CMAKE_BINARY_DIR}/otp-${_v}
+                     --build-generator ${CMAKE_GENERATOR} --build-noclean
+                     --build-options -DOTP_VERSION=${_v} -DOTP_OTHER_VERSIONS=
+                         -DERTS_DLOPEN_MEM_NESTED_BUILDS=OFF
+                         -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE}
+                         -DOTP_DOWNLOAD_CACHE=${OTP_DOWNLOAD_CACHE}
+                         -DOTP_BUILD_EMU_FLAVOR=${OTP_BUILD_EMU_FLAVOR}
+                     --test-command ${CMAKE_CTEST_COMMAND} -L "otp|e2e" --output-on-failure)
+        # Shares nothing with this build but the CPU: run alone.
+        set_tests_properties(otp.${_v}.build_and_test PROPERTIES
+            LABELS nested RUN_SERIAL ON TIMEOUT 3600)
     endforeach()
     if(_otp_other_sources)
-    add_custom_target(otp_other_sources ALL DEPENDS ${_otp_other_sources})
+        add_custom_target(otp_other_sources ALL DEPENDS ${_otp_other_sources})
     endif()
 endif()

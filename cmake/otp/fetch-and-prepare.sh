@@ -11,7 +11,7 @@
 # revision the signed Sources index lists, in a copy of the lock beside
 # <dest-src-dir> (update-lock.sh; an explicit opt-in, never the default).
 # Then prepares <dest-src-dir> from that source, or from the user's own tree,
-# with the project's patches and new files (prepare-source.sh). The optional
+# with the project's series for its version (prepare-source.sh). The optional
 # argument comes last because CMake drops empty arguments.
 set -euo pipefail
 

@@ -37,17 +37,31 @@ def expand(row):
     return [re.sub(r"<[^>]+>", "*", row)]
 
 
+def tracked_files(root):
+    """The tracked files of a git work tree (also a worktree or submodule,
+    whose .git is a file); outside git, every file but the presets' in-tree
+    build directories (build/, build-*/, as .gitignore has them)."""
+    inside = subprocess.run(["git", "-C", root, "rev-parse", "--is-inside-work-tree"],
+                            capture_output=True, text=True)
+    if inside.returncode == 0 and inside.stdout.strip() == "true":
+        out = subprocess.run(["git", "-C", root, "ls-files", "-z"], check=True,
+                             capture_output=True, text=True).stdout
+        return [f for f in out.split("\0") if f]
+    files = []
+    for d, dirs, names in os.walk(root):
+        if d == root:
+            dirs[:] = [x for x in dirs if x != ".git" and x != "build"
+                       and not x.startswith("build-")]
+        files += [os.path.relpath(os.path.join(d, n), root) for n in names]
+    return files
+
+
 def main(root):
     with open(os.path.join(root, "README.md"), encoding="utf-8") as f:
         rows = layout_rows(f.read())
     if not rows:
         sys.exit("check_layout: README.md has no '## Layout' table")
-    if os.path.isdir(os.path.join(root, ".git")):
-        files = subprocess.run(["git", "-C", root, "ls-files"], check=True,
-                               capture_output=True, text=True).stdout.split()
-    else:
-        files = [os.path.relpath(os.path.join(d, n), root)
-                 for d, _, names in os.walk(root) for n in names]
+    files = tracked_files(root)
     patterns = [p for row in rows for p in expand(row)]
     failures = []
     for row in rows:
