@@ -41,12 +41,7 @@ protected:
         auto image = read_fixture("fixture_a.so");
         void *h = nullptr;
         char err[1024] = "";
-        int rc = erts_dlopen_mem(image.data(),
-                                 image.size(),
-                                 "fallback.so",
-                                 &h,
-                                 err,
-                                 sizeof err);
+        int rc = load_image(image, "fallback.so", &h, err);
         if (message)
             *message = err;
         if (rc != ERTS_DLOPEN_MEM_OK) {
@@ -110,12 +105,7 @@ std::string load_and_close_fixture_a(std::string *message) {
     auto image = read_fixture("fixture_a.so");
     void *h = nullptr;
     char err[1024] = "";
-    int rc = erts_dlopen_mem(image.data(),
-                             image.size(),
-                             "x",
-                             &h,
-                             err,
-                             sizeof err);
+    int rc = load_image(image, "x", &h, err);
     *message = err;
     if (rc != ERTS_DLOPEN_MEM_OK || call_fixture_value(h) != 1)
         return "";
@@ -241,13 +231,7 @@ TEST_F(Fallback, EveryWayFailingNamesEachWayAndWhy) {
     auto image = read_fixture("fixture_a.so");
     void *h = reinterpret_cast<void *>(0x1);
     char err[1024];
-    EXPECT_EQ(erts_dlopen_mem(image.data(),
-                              image.size(),
-                              "x",
-                              &h,
-                              err,
-                              sizeof err),
-              ERTS_DLOPEN_MEM_NO_BACKING);
+    EXPECT_EQ(load_image(image, "x", &h, err), ERTS_DLOPEN_MEM_NO_BACKING);
     EXPECT_EQ(h, nullptr);
     EXPECT_EQ(std::string(err),
               "no way to hold the image in an executable file: "
@@ -262,13 +246,7 @@ TEST_F(Fallback, WriteErrorsOnEveryWayRemoveWhatEachWayCreated) {
     auto image = read_fixture("fixture_a.so");
     void *h = nullptr;
     char err[1024];
-    EXPECT_EQ(erts_dlopen_mem(image.data(),
-                              image.size(),
-                              "x",
-                              &h,
-                              err,
-                              sizeof err),
-              ERTS_DLOPEN_MEM_NO_BACKING);
+    EXPECT_EQ(load_image(image, "x", &h, err), ERTS_DLOPEN_MEM_NO_BACKING);
     EXPECT_EQ(std::string(err),
               "no way to hold the image in an executable file: "
               "memfd write: No space left on device; "
@@ -283,14 +261,7 @@ TEST_F(Fallback, ShortAndInterruptedWritesStillCopyTheWholeImage) {
     auto image = read_fixture("fixture_1m.so");
     void *h = nullptr;
     char err[512];
-    ASSERT_EQ(erts_dlopen_mem(image.data(),
-                              image.size(),
-                              "short",
-                              &h,
-                              err,
-                              sizeof err),
-              ERTS_DLOPEN_MEM_OK)
-            << err;
+    ASSERT_EQ(load_image(image, "short", &h, err), ERTS_DLOPEN_MEM_OK) << err;
     EXPECT_GT(observed_calls.interrupted_writes, 100);
     EXPECT_EQ(call_fixture_value(h), 101);
     EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
@@ -301,12 +272,7 @@ TEST_F(Fallback, DlopenFailureOnShmLeavesNoObject) {
     auto image = read_fixture("fixture_unresolved.so");
     void *h = nullptr;
     char err[512];
-    EXPECT_EQ(erts_dlopen_mem(image.data(),
-                              image.size(),
-                              "unresolved",
-                              &h,
-                              err,
-                              sizeof err),
+    EXPECT_EQ(load_image(image, "unresolved", &h, err),
               ERTS_DLOPEN_MEM_DLOPEN_FAILED);
     EXPECT_STREQ(
             err,
@@ -335,12 +301,7 @@ TEST_F(Fallback, NoexecMountsAreDetectedAndNamed) {
                 auto image = read_fixture("fixture_a.so");
                 void *h = nullptr;
                 char err[1024];
-                int rc = erts_dlopen_mem(image.data(),
-                                         image.size(),
-                                         "x",
-                                         &h,
-                                         err,
-                                         sizeof err);
+                int rc = load_image(image, "x", &h, err);
                 std::string expected =
                         "no way to hold the image in an executable file: "
                         "memfd_create: Operation not permitted; "

@@ -22,12 +22,7 @@ namespace {
 void *load(const std::vector<unsigned char> &image, const char *label) {
     void *handle = nullptr;
     char err[512] = "";
-    int rc = erts_dlopen_mem(image.data(),
-                             image.size(),
-                             label,
-                             &handle,
-                             err,
-                             sizeof err);
+    int rc = load_image(image, label, &handle, err);
     EXPECT_EQ(rc, ERTS_DLOPEN_MEM_OK) << err;
     EXPECT_STREQ(err, "");
     return handle;
@@ -109,14 +104,7 @@ TEST(Load, LabelIsSanitisedAndBounded) {
     }
     void *h = nullptr;
     char err[256];
-    ASSERT_EQ(erts_dlopen_mem(image.data(),
-                              image.size(),
-                              nullptr,
-                              &h,
-                              err,
-                              sizeof err),
-              ERTS_DLOPEN_MEM_OK)
-            << err;
+    ASSERT_EQ(load_image(image, nullptr, &h, err), ERTS_DLOPEN_MEM_OK) << err;
     EXPECT_EQ(fd_target(loaded_path(h)), "/memfd:erts_dlopen_mem (deleted)");
     EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
 }
@@ -207,12 +195,7 @@ TEST(Errors, DynamicLinkerRefusalNamesTheLabelAndLeavesNothing) {
     size_t fds = open_fd_count();
     void *h = reinterpret_cast<void *>(0x1);
     char err[512];
-    EXPECT_EQ(erts_dlopen_mem(image.data(),
-                              image.size(),
-                              "unresolved_nif",
-                              &h,
-                              err,
-                              sizeof err),
+    EXPECT_EQ(load_image(image, "unresolved_nif", &h, err),
               ERTS_DLOPEN_MEM_DLOPEN_FAILED);
     EXPECT_EQ(h, nullptr);
     EXPECT_STREQ(err,
@@ -224,13 +207,7 @@ TEST(Errors, DynamicLinkerRefusalNamesTheLabelAndLeavesNothing) {
 TEST(Errors, NullHandlePointerAndUnknownHandles) {
     auto image = read_fixture("fixture_a.so");
     char err[128];
-    EXPECT_EQ(erts_dlopen_mem(image.data(),
-                              image.size(),
-                              "x",
-                              nullptr,
-                              err,
-                              sizeof err),
-              ERTS_DLOPEN_MEM_BADARG);
+    EXPECT_EQ(load_image(image, "x", nullptr, err), ERTS_DLOPEN_MEM_BADARG);
     EXPECT_STREQ(err, "no handle pointer (NULL)");
     EXPECT_EQ(erts_dlclose_mem(nullptr), ERTS_DLOPEN_MEM_UNKNOWN_HANDLE);
     void *libm = dlopen("libm.so.6", RTLD_NOW);
@@ -273,12 +250,7 @@ TEST(Threads, ConcurrentLoadsAllSucceedWithDistinctHandles) {
             for (int i = 0; i < per_thread; i++) {
                 void *h = nullptr;
                 char err[256];
-                if (erts_dlopen_mem(image.data(),
-                                    image.size(),
-                                    "threads",
-                                    &h,
-                                    err,
-                                    sizeof err) != ERTS_DLOPEN_MEM_OK)
+                if (load_image(image, "threads", &h, err) != ERTS_DLOPEN_MEM_OK)
                     continue;
                 handles[t].push_back(h);
                 if (call_fixture_value(h) != (t % 2 ? 2 : 1))
@@ -305,14 +277,7 @@ TEST(Threads, ConcurrentLoadsAllSucceedWithDistinctHandles) {
 void load_close_cycle(const std::vector<unsigned char> &image) {
     void *h = nullptr;
     char err[256];
-    ASSERT_EQ(erts_dlopen_mem(image.data(),
-                              image.size(),
-                              "leak",
-                              &h,
-                              err,
-                              sizeof err),
-              ERTS_DLOPEN_MEM_OK)
-            << err;
+    ASSERT_EQ(load_image(image, "leak", &h, err), ERTS_DLOPEN_MEM_OK) << err;
     ASSERT_EQ(call_fixture_value(h), 1);
     ASSERT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
 }

@@ -3,6 +3,8 @@
 // (open fds, memory, files left in a directory, the loaded object's path).
 #pragma once
 
+#include "erl_dlopen_mem.h"
+
 #include <dirent.h>
 #include <dlfcn.h>
 #include <link.h>
@@ -32,6 +34,15 @@ inline std::vector<unsigned char> read_fixture(const std::string &name) {
 }
 
 // Entries of a directory, "." and ".." excepted.
+// erts_dlopen_mem on a whole image, its message in err.
+template <size_t N>
+int load_image(const std::vector<unsigned char> &image,
+               const char *label,
+               void **handle,
+               char (&err)[N]) {
+    return erts_dlopen_mem(image.data(), image.size(), label, handle, err, N);
+}
+
 inline std::set<std::string> list_dir(const std::string &dir) {
     std::set<std::string> names;
     if (DIR *d = opendir(dir.c_str())) {
