@@ -80,6 +80,7 @@ extern "C" int erts_dlopen_mem_validate(const void *,
 #    include <link.h>
 #    include <pthread.h>
 #    include <stdarg.h>
+#    include <stddef.h>
 #    include <stdint.h>
 #    include <stdio.h>
 #    include <stdlib.h>
@@ -1098,14 +1099,21 @@ private:
     /* Where a relocation writes: inside the object, and in data unless the
      * object has text relocations. */
     bool check_reloc_target(Addr where, uint64_t i, const char *what) noexcept {
-        if (!in_memory_image(where, sizeof(Addr), 0))
+        /* One lookup for both questions: a range that is not empty lies in
+         * at most one segment. */
+        unsigned k = last_load_at_or_below(where);
+        if (k == load_count_ ||
+            !range_within(where - load_field<Addr>(k, offsetof(Phdr, p_vaddr)),
+                          sizeof(Addr),
+                          load_field<ElfW(Xword)>(k, offsetof(Phdr, p_memsz))))
             return fail("dynamic section: %s relocation %llu targets address "
                         "0x%llx "
                         "outside the loaded segments",
                         what,
                         (unsigned long long)i,
                         (unsigned long long)where);
-        if (writable_targets_ && !in_memory_image(where, sizeof(Addr), PF_W))
+        if (writable_targets_ &&
+            !(load_field<ElfW(Word)>(k, offsetof(Phdr, p_flags)) & PF_W))
             return fail("dynamic section: %s relocation %llu writes to "
                         "read-only address "
                         "0x%llx (no DT_TEXTREL)",
@@ -1118,6 +1126,10 @@ private:
     /* A symbol a relocation names: in the symbol table, its name in the
      * string table. Not every symbol is in the hash tables. */
     bool check_symbol(uint64_t index) noexcept {
+        /* The symbols the hash tables count are checked already
+         * (check_symbols runs before the relocations). */
+        if (index < symbol_count_)
+            return true;
         uint64_t offset;
         if (index > UINT64_MAX / sizeof(Sym) ||
             !file_backed(symtab_ + index * sizeof(Sym), sizeof(Sym), &offset))
@@ -1343,11 +1355,14 @@ private:
         unsigned k = last_load_at_or_below(vaddr);
         if (k == load_count_)
             return false;
-        Phdr ph = phdr(loads_[k]);
-        if (!range_within(vaddr - ph.p_vaddr, length, ph.p_filesz))
+        Addr start = load_field<Addr>(k, offsetof(Phdr, p_vaddr));
+        if (!range_within(vaddr - start,
+                          length,
+                          load_field<ElfW(Xword)>(k, offsetof(Phdr, p_filesz))))
             return false;
         if (file_offset)
-            *file_offset = ph.p_offset + (vaddr - ph.p_vaddr);
+            *file_offset = load_field<ElfW(Off)>(k, offsetof(Phdr, p_offset)) +
+                           (vaddr - start);
         return true;
     }
 
@@ -1358,7 +1373,7 @@ private:
         unsigned low = 0, high = load_count_; /* answer in [low - 1, high) */
         while (low < high) {
             unsigned mid = low + (high - low) / 2;
-            if (phdr(loads_[mid]).p_vaddr <= vaddr)
+            if (load_field<Addr>(mid, offsetof(Phdr, p_vaddr)) <= vaddr)
                 low = mid + 1;
             else
                 high = mid;
@@ -1405,14 +1420,32 @@ private:
         /* An empty range at the end of one segment may also be at the
          * start of the next, whose flags differ: both are asked. */
         for (unsigned n = 0; n < 2 && k < load_count_; n++, k--) {
-            Phdr ph = phdr(loads_[k]);
-            if ((ph.p_flags & flags) == flags &&
-                range_within(vaddr - ph.p_vaddr, length, ph.p_memsz))
+            ElfW(Word) seg_flags =
+                    load_field<ElfW(Word)>(k, offsetof(Phdr, p_flags));
+            Addr start = load_field<Addr>(k, offsetof(Phdr, p_vaddr));
+            if ((seg_flags & flags) == flags &&
+                range_within(
+                        vaddr - start,
+                        length,
+                        load_field<ElfW(Xword)>(k, offsetof(Phdr, p_memsz))))
                 return true;
             if (length != 0 || k == 0)
                 break;
         }
         return false;
+    }
+
+    /* One field of the k-th PT_LOAD segment's header, read alone: the
+     * lookups above run for every relocation and symbol, and copying the
+     * whole header each time costs more than the rest of the check. */
+    template <typename T>
+    T load_field(unsigned k, size_t field) const noexcept {
+        T v;
+        memcpy(&v,
+               image_ + ehdr_.e_phoff + (size_t)loads_[k] * sizeof(Phdr) +
+                       field,
+               sizeof v);
+        return v;
     }
 
     Phdr phdr(unsigned i) const noexcept {
