@@ -3,7 +3,7 @@
  *
  * SPDX-License-Identifier: Apache-2.0
  *
- * Copyright 2026 Seed f4317cee maintainers <maintainers@users.noreply.h-seed-f4317cee.example>
+ * Copyright 2026 Seed f4317cee maintainers. All Rights Reserved.
  *
  * Licensed under the Apache License, Version 2.0 (the "License");
  * you may not use this file except in compliance with the License.
