@@ -13,8 +13,11 @@
 # top-level `make emulator` also builds erts/etc, which needs erl_interface's
 # erl_call, which that target does not build); configure runs before the
 # first build and again only after a commit that changed a configure input
-# (configure, configure.ac, *.in, aclocal.m4). A commit that does not apply
-# or does not build fails the test with its subject. Then the final tree is
+# (configure, configure.ac, *.in, aclocal.m4), and the .erl files the commit
+# changes (erlang.erl, code.erl, the suites), which `make opt` does not
+# build, are compiled by that emulator with the tree's own bootstrap
+# compiler. A commit that does not apply, build or compile fails the test
+# with its subject. Then the final tree is
 # configured with CXX=false (no C++ compiler: no JIT, no loader) and its
 # emulator built and started on the tree's bootstrap applications, to show
 # that erlang:load_nif(#{memory => ...}, 0) answers
@@ -29,15 +32,13 @@ log() { echo "check-series-commits: [$((SECONDS / 60))m$((SECONDS % 60))s] $*" >
 
 [ $# -eq 3 ] || die "usage: $0 <dsc> <project-root> <scratch-dir>"
 dsc=$1 root=$(cd "$2" && pwd) scratch=$3
-case $dsc in *.dsc) ;; *) dsc=$(cat "$dsc") ;; esac
-dir=$(dirname "$dsc")
-orig=$dir/$(awk '/^Checksums-Sha256:/ { s = 1; next } s && /^[ \t]/ { print $3; next } { s = 0 }' "$dsc" | grep '\.orig\.tar\.' | head -n 1)
-[ -f "$orig" ] || die "no .orig tarball listed in $dsc found beside it"
+. "$(dirname "${BASH_SOURCE[0]}")/dsc.sh"
+dsc=$(dsc_path "$dsc")
+orig=$(dsc_orig_tarball "$dsc") && [ -f "$orig" ] || die "no .orig tarball listed in $dsc found beside it"
 jobs=${OTP_BUILD_JOBS:-$(nproc)}
 
 rm -rf "$scratch"
-mkdir -p "$scratch/otp"
-mkdir -p "$scratch" && scratch=$(cd "$scratch" && pwd)
+mkdir -p "$scratch/otp" && scratch=$(cd "$scratch" && pwd)
 src=$scratch/otp
 log "unpacking $(basename "$orig") (bare upstream tree)"
 tar -xf "$orig" -C "$src" --strip-components=1
@@ -88,6 +89,47 @@ build_emulator() {   # <what>
     log "make -C erts/emulator opt ($1) took $((SECONDS - t0)) s"
 }
 
+# Runs the tree's own emulator on the bootstrap applications (kernel, stdlib,
+# compiler, which the tarball ships compiled): run_bootstrap <dir> <expr>.
+run_bootstrap() {
+    local beam bindir
+    beam=$(find "$src/bin" -name beam.smp -type f | head -n 1)
+    [ -n "$beam" ] || { echo "no beam.smp in $src/bin" >&2; return 1; }
+    bindir=$(dirname "$beam")
+    # kernel starts inet_gethost, a port program of erts/etc, at boot.
+    if [ ! -x "$bindir/inet_gethost" ]; then
+        (cd "$src/erts/etc/common" && make -f "$(basename "$bindir")/Makefile" TYPE=opt "$bindir/inet_gethost") \
+            > "$scratch/make-etc.log" 2>&1 || { cat "$scratch/make-etc.log" >&2; return 1; }
+    fi
+    mkdir -p "$1"
+    (cd "$1" && timeout 300 env BINDIR="$bindir" ROOTDIR="$src/bootstrap" \
+         EMU=beam PROGNAME=erl HOME="$1" \
+         "$beam" -- -root "$src/bootstrap" -bindir "$bindir" -progname erl -- \
+         -home "$1" -boot "$src/bootstrap/bin/start_clean" -noshell \
+         -pa "$src/bootstrap/lib/compiler/ebin" -eval "$2")
+}
+
+# The Erlang side of a commit (erlang.erl, code.erl, the test suites) is not
+# built by `make opt`: compile every .erl file the commit changes with the
+# tree's own compiler, warnings shown, errors fatal.
+compile_changed_erlang() {   # <what>
+    local files t0=$SECONDS
+    mapfile -t files < <(git -C "$src" diff --name-only --diff-filter=AM HEAD~1 HEAD -- '*.erl')
+    [ ${#files[@]} -gt 0 ] || return 0
+    local list="" f
+    for f in "${files[@]}"; do list+="\"$src/$f\","; done
+    run_bootstrap "$scratch/erlc" "
+        Opts = [report, {outdir, \"$scratch/erlc\"}, {i, \"$src/lib\"},
+                {i, \"$src/lib/kernel/include\"}, {i, \"$src/lib/stdlib/include\"},
+                {i, \"$src/erts/preloaded/src\"}],
+        Results = [{F, compile:file(F, [{i, filename:dirname(F)} | Opts])}
+                   || F <- [${list%,}]],
+        Bad = [F || {F, R} <- Results, not is_tuple(R) orelse element(1, R) =/= ok],
+        halt(case Bad of [] -> 0; _ -> 1 end)." > "$scratch/erlc.log" 2>&1 \
+        || { cat "$scratch/erlc.log" >&2; return 1; }
+    log "compiled ${#files[@]} changed Erlang file(s) ($1) in $((SECONDS - t0)) s"
+}
+
 total=${#series[@]} n=0 configured=0
 for p in "${series[@]}"; do
     n=$((n + 1))
@@ -105,6 +147,7 @@ for p in "${series[@]}"; do
         configured=1
     fi
     build_emulator "commit $n" || die "commit $n/$total \"$subject\" does not build (log: $scratch/make.log)"
+    compile_changed_erlang "commit $n" || die "commit $n/$total \"$subject\": its Erlang does not compile"
 done
 beam=$(find "$src/bin" -name beam.smp -type f | head -n 1)
 [ -n "$beam" ] || die "no beam.smp after the series"
@@ -126,13 +169,8 @@ build_emulator "CXX=false" || die "the final tree does not build with CXX=false 
     || die "erl_dlopen_mem.o was built although CXX=false"
 beam=$(find "$src/bin" -name beam.smp -type f | head -n 1)
 [ -n "$beam" ] || die "no beam.smp built with CXX=false"
-bindir=$(dirname "$beam")
-# kernel starts inet_gethost, a port program of erts/etc, at boot.
-(cd "$src/erts/etc/common" && make -f "$(basename "$bindir")/Makefile" TYPE=opt "$bindir/inet_gethost") \
-    > "$scratch/make-etc.log" 2>&1 || { cat "$scratch/make-etc.log" >&2; die "cannot build inet_gethost"; }
-
-# Run it on the bootstrap applications (kernel, stdlib, compiler), calling
-# load_nif/2 from a module's on_load, where NIF libraries are loaded.
+# Run it, calling load_nif/2 from a module's on_load, where NIF libraries
+# are loaded.
 mkdir -p "$scratch/run"
 cat > "$scratch/run/m.erl" <<'EOF'
 -module(m).
@@ -146,12 +184,7 @@ main() ->
     halt().
 EOF
 log "running $beam on $src/bootstrap"
-out=$(cd "$scratch/run" && timeout 120 env BINDIR="$bindir" ROOTDIR="$src/bootstrap" \
-          EMU=beam PROGNAME=erl HOME="$scratch/run" \
-          "$beam" -- -root "$src/bootstrap" -bindir "$bindir" -progname erl -- \
-          -home "$scratch/run" -boot "$src/bootstrap/bin/start_clean" -noshell \
-          -pa "$src/bootstrap/lib/compiler/ebin" \
-          -eval '{ok, m} = compile:file("m"),
+out=$(run_bootstrap "$scratch/run" '{ok, m} = compile:file("m"),
                  io:format("emu_flavor: ~p~n", [erlang:system_info(emu_flavor)]),
                  m:main().' 2>&1) \
     || { echo "$out" >&2; die "the CXX=false emulator did not run"; }
@@ -162,4 +195,4 @@ case $out in
 esac
 
 [ "${KEEP:-0}" = 1 ] || rm -rf "$scratch"
-echo "check-series-commits OTP $version: $total commits each built; CXX=false built and refuses loading from memory; $((SECONDS)) s"
+echo "check-series-commits OTP $version: $total commits each built, their Erlang compiled; CXX=false built and refuses loading from memory; $((SECONDS)) s"

@@ -17,10 +17,9 @@ log() { echo "check-series: $*" >&2; }
 
 [ $# -eq 3 ] || die "usage: $0 <dsc> <project-root> <scratch-dir>"
 dsc=$1 root=$(cd "$2" && pwd) scratch=$3
-case $dsc in *.dsc) ;; *) dsc=$(cat "$dsc") ;; esac
-dir=$(dirname "$dsc")
-orig=$dir/$(awk '/^Checksums-Sha256:/ { s = 1; next } s && /^[ \t]/ { print $3; next } { s = 0 }' "$dsc" | grep '\.orig\.tar\.' | head -n 1)
-[ -f "$orig" ] || die "no .orig tarball listed in $dsc found beside it"
+. "$(dirname "${BASH_SOURCE[0]}")/dsc.sh"
+dsc=$(dsc_path "$dsc")
+orig=$(dsc_orig_tarball "$dsc") && [ -f "$orig" ] || die "no .orig tarball listed in $dsc found beside it"
 
 rm -rf "$scratch"
 mkdir -p "$scratch/bare" "$scratch/debian"

@@ -15,6 +15,7 @@
 # a temporary directory, so the machine's apt setup is never changed; the
 # archive URIs are taken from the machine's own apt sources.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/dsc.sh"
 
 die() { echo "update-lock: error: $*" >&2; exit 1; }
 log() { echo "update-lock: $*" >&2; }
@@ -166,7 +167,7 @@ new=$work/new-lines
 {
     printf '%-10s %-9s %-25s %-44s %-9s %s\n' "$otp_version" "$suite" "$version" \
         "$(basename "$dsc")" "$(stat -c %s "$dsc")" "$(sha256sum "$dsc" | cut -d' ' -f1)"
-    awk '/^Checksums-Sha256:/ { s = 1; next } s && /^[ \t]/ { print $1, $2, $3; next } { s = 0 }' "$dsc" |
+    dsc_checksums "$dsc" |
     while read -r sum size name; do
         [ "$(sha256sum "$src_dir/$name" | cut -d' ' -f1)" = "$sum" ] || die "$name does not match $dsc"
         printf '%-10s %-9s %-25s %-44s %-9s %s\n' "$otp_version" "$suite" "$version" "$name" "$size" "$sum"
