@@ -215,7 +215,7 @@ if(OTP_SOURCE_DIR STREQUAL "")
     # default version only (it builds the emulator seven times).
     if(ERTS_DLOPEN_MEM_NESTED_BUILDS AND OTP_VERSION STREQUAL _otp_default_version)
         add_test(NAME otp.series_builds_per_commit
-                 COMMAND "${CMAKE_COMMAND}" -E env "OTP_BUILD_JOBS=${OTP_BUILD_JOBS}"
+                 COMMAND "${CMAKE_COMMAND}" -E env "OTP_BUILD_JOBS=${OTP_BUILD_JOBS}" "OTP_ROOT=${OTP_ROOT}"
                          "${BASH_EXECUTABLE}" "${_otp_scripts}/check-series-commits.sh"
                          "${OTP_SRC_DIR}.dsc-path" "${_otp_project_root}"
                          "${CMAKE_BINARY_DIR}/otp-series-commits")

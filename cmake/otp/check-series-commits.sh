@@ -24,7 +24,9 @@
 # {error, {load_failed, Text}} with Text saying why.
 #
 # Compilers run through ccache (as build.sh does) when it is installed.
-# Environment: OTP_BUILD_JOBS (default: nproc); KEEP=1 keeps <scratch-dir>.
+# Environment: OTP_BUILD_JOBS (default: nproc); OTP_ROOT (an installed OTP
+# of the same version, for syntax_tools' merl_transform, which code_SUITE
+# needs); KEEP=1 keeps <scratch-dir>.
 set -euo pipefail
 
 die() { echo "check-series-commits: FAIL: $*" >&2; exit 1; }
@@ -90,7 +92,8 @@ build_emulator() {   # <what>
 }
 
 # Runs the tree's own emulator on the bootstrap applications (kernel, stdlib,
-# compiler, which the tarball ships compiled): run_bootstrap <dir> <expr>.
+# compiler, which the tarball ships compiled):
+# run_bootstrap <dir> <expr> [<more emulator arguments>...].
 run_bootstrap() {
     local beam bindir
     beam=$(find "$src/bin" -name beam.smp -type f | head -n 1)
@@ -106,7 +109,7 @@ run_bootstrap() {
          EMU=beam PROGNAME=erl HOME="$1" \
          "$beam" -- -root "$src/bootstrap" -bindir "$bindir" -progname erl -- \
          -home "$1" -boot "$src/bootstrap/bin/start_clean" -noshell \
-         -pa "$src/bootstrap/lib/compiler/ebin" -eval "$2")
+         -pa "$src/bootstrap/lib/compiler/ebin" "${@:3}" -eval "$2")
 }
 
 # The Erlang side of a commit (erlang.erl, code.erl, the test suites) is not
@@ -116,8 +119,14 @@ compile_changed_erlang() {   # <what>
     local files t0=$SECONDS
     mapfile -t files < <(git -C "$src" diff --name-only --diff-filter=AM HEAD~1 HEAD -- '*.erl')
     [ ${#files[@]} -gt 0 ] || return 0
-    local list="" f
+    local list="" f paths=() d
     for f in "${files[@]}"; do list+="\"$src/$f\","; done
+    # Suites use merl's parse transform (syntax_tools), which the bootstrap
+    # applications lack: it comes from OTP_ROOT, the build's installed OTP
+    # of the same version, when given.
+    for d in "${OTP_ROOT:-/nonexistent}"/lib/erlang/lib/syntax_tools-*/ebin; do
+        [ ! -d "$d" ] || paths+=(-pa "$d")
+    done
     run_bootstrap "$scratch/erlc" "
         Opts = [report, {outdir, \"$scratch/erlc\"}, {i, \"$src/lib\"},
                 {i, \"$src/lib/kernel/include\"}, {i, \"$src/lib/stdlib/include\"},
@@ -125,7 +134,7 @@ compile_changed_erlang() {   # <what>
         Results = [{F, compile:file(F, [{i, filename:dirname(F)} | Opts])}
                    || F <- [${list%,}]],
         Bad = [F || {F, R} <- Results, not is_tuple(R) orelse element(1, R) =/= ok],
-        halt(case Bad of [] -> 0; _ -> 1 end)." > "$scratch/erlc.log" 2>&1 \
+        halt(case Bad of [] -> 0; _ -> 1 end)." "${paths[@]}" > "$scratch/erlc.log" 2>&1 \
         || { cat "$scratch/erlc.log" >&2; return 1; }
     log "compiled ${#files[@]} changed Erlang file(s) ($1) in $((SECONDS - t0)) s"
 }
