@@ -410,6 +410,9 @@ const std::vector<BrokenCase> &broken_cases() {
                 {"symbol_outside_loads",
                  "dynamic section: symbol 'fixture_value' at 0x7fff00000000 "
                  "is outside the loaded segments"},
+                {"symbol_name_not_printable",
+                 "dynamic section: symbol 'fi?ture_value' at 0x7fff00000000 "
+                 "is outside the loaded segments"},
                 {"function_symbol_outside_text",
                  format("dynamic section: function symbol 'fixture_value' at "
                         "0x%llx is outside the executable segments",

@@ -280,6 +280,25 @@ const int kIndexedDynamicTags =
         DT_NUM > DT_RELRENT + 1 ? DT_NUM : DT_RELRENT + 1;
 
 /* [offset, offset + length) lies within [0, size). */
+/* A symbol name fit for a message: at most 64 characters, each byte that is
+ * not part of a C or C++ (mangled) identifier replaced by '?', so that no
+ * control or non-ASCII byte of the image reaches an error term or a log. */
+struct PrintableName {
+    char text[65];
+    explicit PrintableName(const char *name) noexcept {
+        size_t i = 0;
+        for (; i < sizeof text - 1 && name[i] != '\0'; i++) {
+            unsigned char c = static_cast<unsigned char>(name[i]);
+            bool identifier = (c >= 'a' && c <= 'z') ||
+                              (c >= 'A' && c <= 'Z') ||
+                              (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+                              c == '@' || c == '$';
+            text[i] = identifier ? static_cast<char>(c) : '?';
+        }
+        text[i] = '\0';
+    }
+};
+
 bool range_within(uint64_t offset, uint64_t length, uint64_t size) noexcept {
     return offset <= size && length <= size - offset;
 }
@@ -1311,12 +1330,12 @@ private:
             !in_memory_image(sym.st_value, 0, PF_X))
             return fail("dynamic section: function symbol '%.64s' at 0x%llx "
                         "is outside the executable segments",
-                        name,
+                        PrintableName(name).text,
                         (unsigned long long)sym.st_value);
         if (!in_memory_image(sym.st_value, 0, 0))
             return fail("dynamic section: symbol '%.64s' at 0x%llx is outside "
                         "the loaded segments",
-                        name,
+                        PrintableName(name).text,
                         (unsigned long long)sym.st_value);
         return true;
     }
