@@ -29,6 +29,8 @@ packages=(
     # the example and end-to-end tests: Debian's rebar3, and Debian's own
     # erlang as the stock VM an escript must fail on politely
     erlang-base rebar3 python3 unzip
+    # the differential fuzzing: erl_nif.h, and OTP's own NIF libraries as seeds
+    erlang-dev erlang-crypto erlang-asn1
 )
 if $cross_aarch64; then
     # GoogleTest is built for the target from libgtest-dev's sources.

@@ -25,6 +25,9 @@
 #include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+// Optional, as with libFuzzer: called once with the command line.
+extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv)
+        __attribute__((weak));
 
 namespace fs = std::filesystem;
 
@@ -95,6 +98,8 @@ bool replay_one(const fs::path &path, bool expect_refused) {
 } // namespace
 
 int main(int argc, char **argv) {
+    if (LLVMFuzzerInitialize)
+        LLVMFuzzerInitialize(&argc, &argv);
     std::vector<fs::path> inputs;
     bool ok = true, expect_refused = false;
     for (int i = 1; i < argc; i++) {

@@ -327,6 +327,18 @@ const std::vector<BrokenCase> &broken_cases() {
                 {"verneed_entry_outside_loads",
                  "dynamic section: DT_VERNEED entry outside the loaded "
                  "segments"},
+                {"versym_index_past_versions",
+                 "dynamic section: symbol 2 has version index 32752, the "
+                 "version records give up to 2"},
+                {"versym_without_versions",
+                 "dynamic section: DT_VERSYM without versions to refer to (no "
+                 "DT_VERNEED or DT_VERDEF record gives one)"},
+                {"verneed_names_no_needed_library",
+                 "dynamic section: DT_VERNEED names 'c.so.6', which no "
+                 "DT_NEEDED entry names"},
+                {"verneed_aux_chain_past_count",
+                 "dynamic section: DT_VERNEED entry outside the loaded "
+                 "segments"},
                 {"dynamic_vaddr_misaligned",
                  format("PT_DYNAMIC (segment %u): p_vaddr 0x%llx is not "
                         "%zu-byte aligned",

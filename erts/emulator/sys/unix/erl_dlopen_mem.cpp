@@ -273,6 +273,10 @@ bool reloc_type_applied(unsigned type) noexcept {
 #    endif
 /* Entries of version chains walked before an image is taken for looping. */
 const unsigned kMaxVersionEntries = 65536;
+/* DT_NEEDED entries kept to match DT_VERNEED's names against (a library
+ * needing more is refused), and how long a name is compared. */
+const unsigned kMaxNeeded = 256;
+const size_t kMaxComparedName = 256;
 
 /* Dynamic tags recorded by index: DT_NUM, or more where an older <elf.h>
  * (glibc < 2.36) does not count the DT_RELR tags. */
@@ -695,6 +699,13 @@ private:
                         "the string table or not terminated",
                         dynamic_tag_name(d.d_tag),
                         (unsigned long long)d.d_un.d_val);
+            if (d.d_tag == DT_NEEDED) {
+                if (needed_count_ == kMaxNeeded)
+                    return fail("dynamic section: more than %u DT_NEEDED "
+                                "libraries",
+                                kMaxNeeded);
+                needed_[needed_count_++] = d.d_un.d_val;
+            }
         }
 
         if (!present[DT_HASH] && !has_gnu_hash)
@@ -711,7 +722,7 @@ private:
             return false;
         if (has_gnu_hash && !check_gnu_hash(gnu_hash))
             return false;
-        if (!check_symbols(value[DT_SYMTAB], versym))
+        if (!check_symbols(value[DT_SYMTAB]))
             return false;
 
         /* Tables given by an address and a size: glibc reads the size, and
@@ -851,14 +862,7 @@ private:
             !check_relr_targets(value[DT_RELR], value[DT_RELRSZ]))
             return false;
 
-        if ((verneed && !check_version_chain(verneed, true)) ||
-            (verdef && !check_version_chain(verdef, false)))
-            return false;
-
-        if (versym && !file_backed(versym, sizeof(ElfW(Half)), NULL))
-            return fail("dynamic section: symbol versioning tables outside the "
-                        "loaded segments");
-        return true;
+        return check_versions(verneed, verdef, versym);
     }
 
     /* A table the dynamic linker reads in place as an array of a type: at
@@ -894,78 +898,145 @@ private:
         return true;
     }
 
-    /* DT_VERNEED or DT_VERDEF: records and their auxiliary records, each
-     * chain followed to its zero next-offset as the dynamic linker does. */
-    bool check_version_chain(Addr first, bool needs) noexcept {
-        const char *tag = needs ? "DT_VERNEED" : "DT_VERDEF";
-        unsigned entries = 0;
-        Addr at = first;
+    /* Symbol versioning, read as glibc's _dl_check_map_versions reads it:
+     * DT_VERNEED records, each naming a library the object needs, and their
+     * auxiliary records, followed by next-offsets (the counts are not
+     * consulted); DT_VERDEF records and the name of each; and DT_VERSYM,
+     * one version index per symbol, used to index an array of as many
+     * versions as the highest index these records give. */
+    bool check_versions(Addr verneed, Addr verdef, Addr versym) noexcept {
+        unsigned highest = 0;
+        if (verneed && !check_verneed(verneed, &highest))
+            return false;
+        if (verdef && !check_verdef(verdef, &highest))
+            return false;
+        if (!versym)
+            return true;
+        if (highest == 0)
+            return fail("dynamic section: DT_VERSYM without versions to refer "
+                        "to (no DT_VERNEED or DT_VERDEF record gives one)");
+        uint64_t offset;
+        if (!file_backed(versym, symbol_count_ * sizeof(ElfW(Half)), &offset))
+            return fail("dynamic section: symbol versioning tables outside the "
+                        "loaded segments");
+        for (uint64_t i = 0; i < symbol_count_; i++) {
+            ElfW(Half) index;
+            memcpy(&index, image_ + offset + i * sizeof index, sizeof index);
+            if ((index & 0x7fff) > highest)
+                return fail("dynamic section: symbol %llu has version index "
+                            "%u, the version records give up to %u",
+                            (unsigned long long)i,
+                            (unsigned)(index & 0x7fff),
+                            highest);
+        }
+        return true;
+    }
+
+    bool check_verneed(Addr at, unsigned *highest) noexcept {
+        unsigned entries = 0, records = 0;
         for (;;) {
             uint64_t offset;
-            uint32_t aux_offset, next;
-            uint16_t count;
+            ElfW(Verneed) vn;
             if (++entries > kMaxVersionEntries)
-                return fail("dynamic section: %s chain too long or looping",
-                            tag);
-            if (needs) {
-                ElfW(Verneed) vn;
-                if (!file_backed(at, sizeof vn, &offset))
-                    return fail("dynamic section: %s entry outside the loaded "
-                                "segments",
-                                tag);
-                memcpy(&vn, image_ + offset, sizeof vn);
-                if (!check_string(vn.vn_file))
-                    return fail("dynamic section: %s file name outside the "
-                                "string table",
-                                tag);
-                aux_offset = vn.vn_aux, next = vn.vn_next, count = vn.vn_cnt;
-            } else {
-                ElfW(Verdef) vd;
-                if (!file_backed(at, sizeof vd, &offset))
-                    return fail("dynamic section: %s entry outside the loaded "
-                                "segments",
-                                tag);
-                memcpy(&vd, image_ + offset, sizeof vd);
-                aux_offset = vd.vd_aux, next = vd.vd_next, count = vd.vd_cnt;
-            }
-            Addr aux = at + aux_offset;
-            for (uint16_t k = 0; k < count; k++) {
-                uint32_t name, aux_next;
+                return fail("dynamic section: DT_VERNEED chain too long or "
+                            "looping");
+            if (!file_backed(at, sizeof vn, &offset))
+                return fail("dynamic section: DT_VERNEED entry outside the "
+                            "loaded segments");
+            /* Bounds the name comparisons below: each record names another
+             * needed library. */
+            if (++records > needed_count_)
+                return fail("dynamic section: DT_VERNEED has more records "
+                            "than there are DT_NEEDED libraries (%u)",
+                            needed_count_);
+            memcpy(&vn, image_ + offset, sizeof vn);
+            if (!check_string(vn.vn_file))
+                return fail("dynamic section: DT_VERNEED file name outside the "
+                            "string table");
+            /* Else glibc asserts: "needed != NULL". */
+            if (!names_needed_library(vn.vn_file))
+                return fail("dynamic section: DT_VERNEED names '%.64s', which "
+                            "no DT_NEEDED entry names",
+                            PrintableName(string_at(vn.vn_file)).text);
+            Addr aux = at + vn.vn_aux;
+            for (;;) {
+                ElfW(Vernaux) a;
                 if (++entries > kMaxVersionEntries)
-                    return fail("dynamic section: %s chain too long or looping",
-                                tag);
-                if (needs) {
-                    ElfW(Vernaux) a;
-                    if (!file_backed(aux, sizeof a, &offset))
-                        return fail(
-                                "dynamic section: %s entry outside the loaded "
-                                "segments",
-                                tag);
-                    memcpy(&a, image_ + offset, sizeof a);
-                    name = a.vna_name, aux_next = a.vna_next;
-                } else {
-                    ElfW(Verdaux) a;
-                    if (!file_backed(aux, sizeof a, &offset))
-                        return fail(
-                                "dynamic section: %s entry outside the loaded "
-                                "segments",
-                                tag);
-                    memcpy(&a, image_ + offset, sizeof a);
-                    name = a.vda_name, aux_next = a.vda_next;
-                }
-                if (!check_string(name))
-                    return fail("dynamic section: %s version name outside the "
-                                "string "
-                                "table",
-                                tag);
-                if (aux_next == 0)
+                    return fail("dynamic section: DT_VERNEED chain too long or "
+                                "looping");
+                if (!file_backed(aux, sizeof a, &offset))
+                    return fail("dynamic section: DT_VERNEED entry outside the "
+                                "loaded segments");
+                memcpy(&a, image_ + offset, sizeof a);
+                if (!check_string(a.vna_name))
+                    return fail("dynamic section: DT_VERNEED version name "
+                                "outside the string table");
+                if ((unsigned)(a.vna_other & 0x7fff) > *highest)
+                    *highest = a.vna_other & 0x7fff;
+                if (a.vna_next == 0)
                     break;
-                aux += aux_next;
+                aux += a.vna_next;
             }
-            if (next == 0)
+            if (vn.vn_next == 0)
                 return true;
-            at += next;
+            at += vn.vn_next;
         }
+    }
+
+    bool check_verdef(Addr at, unsigned *highest) noexcept {
+        unsigned entries = 0;
+        for (;;) {
+            uint64_t offset;
+            ElfW(Verdef) vd;
+            if (++entries > kMaxVersionEntries)
+                return fail("dynamic section: DT_VERDEF chain too long or "
+                            "looping");
+            if (!file_backed(at, sizeof vd, &offset))
+                return fail("dynamic section: DT_VERDEF entry outside the "
+                            "loaded segments");
+            memcpy(&vd, image_ + offset, sizeof vd);
+            if ((unsigned)(vd.vd_ndx & 0x7fff) > *highest)
+                *highest = vd.vd_ndx & 0x7fff;
+            /* The first name is read whatever vd_cnt says. */
+            Addr aux = at + vd.vd_aux;
+            for (unsigned k = 0; k < vd.vd_cnt || k == 0; k++) {
+                ElfW(Verdaux) a;
+                if (++entries > kMaxVersionEntries)
+                    return fail("dynamic section: DT_VERDEF chain too long or "
+                                "looping");
+                if (!file_backed(aux, sizeof a, &offset))
+                    return fail("dynamic section: DT_VERDEF entry outside the "
+                                "loaded segments");
+                memcpy(&a, image_ + offset, sizeof a);
+                if (!check_string(a.vda_name))
+                    return fail("dynamic section: DT_VERDEF version name "
+                                "outside the string table");
+                if (a.vda_next == 0)
+                    break;
+                aux += a.vda_next;
+            }
+            if (vd.vd_next == 0)
+                return true;
+            at += vd.vd_next;
+        }
+    }
+
+    const char *string_at(uint64_t string_offset) const noexcept {
+        return reinterpret_cast<const char *>(image_ + strtab_offset_) +
+               string_offset;
+    }
+
+    /* The same string as a DT_NEEDED entry's. Linkers share one copy of
+     * each name; a copy is compared only when short, which bounds the work
+     * at needed_count_ squared comparisons of kMaxComparedName bytes. */
+    bool names_needed_library(uint64_t string_offset) const noexcept {
+        const char *name = string_at(string_offset);
+        bool comparable = strnlen(name, kMaxComparedName) < kMaxComparedName;
+        for (unsigned i = 0; i < needed_count_; i++)
+            if (needed_[i] == string_offset ||
+                (comparable && strcmp(name, string_at(needed_[i])) == 0))
+                return true;
+        return false;
     }
 
     /* DT_RELR: an even entry is the address of a relocation; an odd one is
@@ -1285,9 +1356,9 @@ private:
         return true;
     }
 
-    /* The symbol table and the version table hold symbol_count_ entries,
-     * whose names lie in the string table. */
-    bool check_symbols(Addr symtab, Addr versym) noexcept {
+    /* The symbol table holds symbol_count_ entries, whose names lie in the
+     * string table. */
+    bool check_symbols(Addr symtab) noexcept {
         uint64_t offset;
         if (!file_backed(symtab, symbol_count_ * sizeof(Sym), &offset))
             return fail(
@@ -1305,10 +1376,6 @@ private:
             if (!check_symbol_value(sym))
                 return false;
         }
-        if (versym &&
-            !file_backed(versym, symbol_count_ * sizeof(ElfW(Half)), NULL))
-            return fail("dynamic section: symbol versioning tables outside the "
-                        "loaded segments");
         return true;
     }
 
@@ -1323,9 +1390,7 @@ private:
         unsigned type = sym.st_info & 0xf; /* ELF64_ST_TYPE, ELF32_ST_TYPE */
         if (type == STT_TLS)
             return true;
-        const char *name =
-                reinterpret_cast<const char *>(image_ + strtab_offset_) +
-                sym.st_name;
+        const char *name = string_at(sym.st_name);
         if ((type == STT_FUNC || type == STT_GNU_IFUNC) &&
             !in_memory_image(sym.st_value, 0, PF_X))
             return fail("dynamic section: function symbol '%.64s' at 0x%llx "
@@ -1493,7 +1558,9 @@ private:
     Phdr dynamic_ = {};
     uint64_t strtab_offset_ = 0;
     uint64_t strtab_size_ = 0;
-    uint64_t symbol_count_ = 0; /* from the hash tables */
+    uint64_t symbol_count_ = 0;        /* from the hash tables */
+    uint64_t needed_[kMaxNeeded] = {}; /* DT_NEEDED string offsets */
+    unsigned needed_count_ = 0;
     Addr symtab_ = 0;
     bool writable_targets_ = true; /* no text relocations */
     /* The PT_LOAD segments, by program header index, in address order. */

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "load_in_child.h"
+
+#include "erl_dlopen_mem.h"
+
+#include <erl_nif.h>
+
+#include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// In the child: the library's own mapped segments, and the ErlNifEntry
+// checked against them before anything in it is read, as erts must.
+
+struct Segment {
+    uintptr_t start, end;
+    ElfW(Word) flags;
+};
+
+struct Segments {
+    Segment segment[32];
+    size_t count = 0;
+    const char *name;
+    uintptr_t base;
+};
+
+int collect_segments(struct dl_phdr_info *info, size_t, void *data) {
+    auto *s = static_cast<Segments *>(data);
+    if (info->dlpi_addr != s->base || !info->dlpi_name ||
+        std::strcmp(info->dlpi_name, s->name) != 0)
+        return 0;
+    for (ElfW(Half) i = 0; i < info->dlpi_phnum && s->count < 32; i++) {
+        const ElfW(Phdr) &ph = info->dlpi_phdr[i];
+        if (ph.p_type == PT_LOAD)
+            s->segment[s->count++] = {info->dlpi_addr + ph.p_vaddr,
+                                      info->dlpi_addr + ph.p_vaddr + ph.p_memsz,
+                                      ph.p_flags};
+    }
+    return 1;
+}
+
+const Segment *segment_of(const Segments &s,
+                          const void *p,
+                          size_t size,
+                          ElfW(Word) flags) {
+    auto a = reinterpret_cast<uintptr_t>(p);
+    for (size_t i = 0; i < s.count; i++) {
+        const Segment &seg = s.segment[i];
+        if (a >= seg.start && a < seg.end && size <= seg.end - a &&
+            (seg.flags & flags) == flags)
+            return &seg;
+    }
+    return nullptr;
+}
+
+bool readable(const Segments &s, const void *p, size_t size) {
+    return segment_of(s, p, size, PF_R) != nullptr;
+}
+
+bool string_readable(const Segments &s, const char *p) {
+    const Segment *seg = segment_of(s, p, 1, PF_R);
+    return seg &&
+           std::memchr(p, '\0', seg->end - reinterpret_cast<uintptr_t>(p));
+}
+
+// Checks, then reads, what erts reads of the entry. Returns an explanation
+// when something lies outside the library's segments, else nullptr.
+const char *walk_entry(const Segments &s, const ErlNifEntry *entry) {
+    if (!readable(s, entry, offsetof(ErlNifEntry, vm_variant)))
+        return "entry outside the library's readable segments";
+    if (!string_readable(s, entry->name))
+        return "entry name outside the library's readable segments";
+    volatile size_t sum = std::strlen(entry->name);
+    if (entry->num_of_funcs < 0 ||
+        !readable(s,
+                  entry->funcs,
+                  sizeof(ErlNifFunc) *
+                          static_cast<size_t>(entry->num_of_funcs)))
+        return "function table outside the library's readable segments";
+    for (int i = 0; i < entry->num_of_funcs; i++) {
+        const ErlNifFunc &f = entry->funcs[i];
+        if (!string_readable(s, f.name))
+            return "function name outside the library's readable segments";
+        if (!segment_of(s, reinterpret_cast<const void *>(f.fptr), 1, PF_X))
+            return "function outside the library's executable segments";
+        sum = sum + std::strlen(f.name) + f.arity + f.flags;
+    }
+    for (auto fn : {reinterpret_cast<const void *>(entry->load),
+                    reinterpret_cast<const void *>(entry->upgrade),
+                    reinterpret_cast<const void *>(entry->unload)})
+        if (fn && !segment_of(s, fn, 1, PF_X))
+            return "callback outside the library's executable segments";
+    return nullptr;
+}
+
+struct ChildReport {
+    LoadOutcome outcome;
+    char detail[512];
+};
+
+ChildReport run_child(const uint8_t *image, size_t size) {
+    ChildReport r{LoadOutcome::loaded, {}};
+    void *handle = nullptr;
+    if (erts_dlopen_mem(image,
+                        size,
+                        "fuzz",
+                        &handle,
+                        r.detail,
+                        sizeof r.detail) != ERTS_DLOPEN_MEM_OK) {
+        r.outcome = LoadOutcome::load_error;
+        return r;
+    }
+    if (void *init = dlsym(handle, "nif_init")) {
+        struct link_map *map = nullptr;
+        Segments s;
+        if (dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0) {
+            s.name = map->l_name;
+            s.base = map->l_addr;
+            dl_iterate_phdr(collect_segments, &s);
+        }
+        auto *entry = reinterpret_cast<ErlNifEntry *(*)(void)>(init)();
+        if (const char *why = walk_entry(s, entry)) {
+            r.outcome = LoadOutcome::entry_refused;
+            std::snprintf(r.detail, sizeof r.detail, "%s", why);
+        }
+    }
+    erts_dlclose_mem(handle);
+    return r;
+}
+
+} // namespace
+
+const char *outcome_name(LoadOutcome outcome) {
+    switch (outcome) {
+    case LoadOutcome::refused:
+        return "refused by validation";
+    case LoadOutcome::loaded:
+        return "loaded, entry walked, closed";
+    case LoadOutcome::load_error:
+        return "clean load error";
+    case LoadOutcome::entry_refused:
+        return "entry outside the library";
+    case LoadOutcome::killed:
+        return "killed by a signal";
+    case LoadOutcome::ld_so_abort:
+        return "ld.so assertion (exit 127)";
+    case LoadOutcome::hung:
+        return "hung";
+    }
+    return "?";
+}
+
+bool is_finding(LoadOutcome outcome) {
+    return outcome == LoadOutcome::killed ||
+           outcome == LoadOutcome::ld_so_abort || outcome == LoadOutcome::hung;
+}
+
+LoadVerdict load_in_child(const uint8_t *image,
+                          size_t size,
+                          unsigned timeout_seconds) {
+    char message[512];
+    if (erts_dlopen_mem_validate(image, size, message, sizeof message) !=
+        ERTS_DLOPEN_MEM_OK)
+        return {LoadOutcome::refused, 0, message};
+
+    int fds[2];
+    if (pipe(fds) != 0) {
+        std::perror("load_in_child: pipe");
+        std::abort();
+    }
+    std::fflush(nullptr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        std::perror("load_in_child: fork");
+        std::abort();
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        alarm(timeout_seconds); // SIGALRM ends a hang
+        ChildReport r = run_child(image, size);
+        ssize_t ignored = write(fds[1], &r, sizeof r);
+        (void)ignored;
+        _exit(0);
+    }
+    close(fds[1]);
+    ChildReport r{};
+    size_t got = 0;
+    while (got < sizeof r) {
+        ssize_t n = read(fds[0],
+                         reinterpret_cast<char *>(&r) + got,
+                         sizeof r - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += static_cast<size_t>(n);
+    }
+    close(fds[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        return {sig == SIGALRM ? LoadOutcome::hung : LoadOutcome::killed,
+                sig,
+                strsignal(sig)};
+    }
+    if (WEXITSTATUS(status) == 127)
+        return {LoadOutcome::ld_so_abort, 0, "exit status 127"};
+    if (WEXITSTATUS(status) != 0 || got != sizeof r)
+        return {LoadOutcome::killed, 0, "child exited without a report"};
+    r.detail[sizeof r.detail - 1] = '\0';
+    return {r.outcome, 0, r.detail};
+}
+
+std::optional<uint64_t> code_fingerprint(const uint8_t *image, size_t size) {
+    ElfW(Ehdr) eh;
+    if (size < sizeof eh)
+        return std::nullopt;
+    std::memcpy(&eh, image, sizeof eh);
+    if (eh.e_phentsize != sizeof(ElfW(Phdr)) || eh.e_phoff > size ||
+        eh.e_phnum > (size - eh.e_phoff) / sizeof(ElfW(Phdr)))
+        return std::nullopt;
+    uint64_t hash = 14695981039346656037ull; // FNV-1a
+    auto mix = [&hash](const void *p, size_t n) {
+        for (size_t i = 0; i < n; i++)
+            hash = (hash ^ static_cast<const uint8_t *>(p)[i]) *
+                   1099511628211ull;
+    };
+    for (unsigned i = 0; i < eh.e_phnum; i++) {
+        ElfW(Phdr) ph;
+        std::memcpy(&ph, image + eh.e_phoff + i * sizeof ph, sizeof ph);
+        if (ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
+            continue;
+        if (ph.p_offset > size || ph.p_filesz > size - ph.p_offset)
+            return std::nullopt;
+        mix(&ph.p_vaddr, sizeof ph.p_vaddr);
+        mix(&ph.p_memsz, sizeof ph.p_memsz);
+        mix(&ph.p_filesz, sizeof ph.p_filesz);
+        mix(image + ph.p_offset, ph.p_filesz);
+    }
+    return hash;
+}

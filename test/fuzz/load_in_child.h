@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The differential half of the fuzzing: an image that erts_dlopen_mem_validate
+// accepts is loaded for real, in a child process, and used the way erts uses a
+// NIF library (nif_init called, the ErlNifEntry it returns walked, the
+// library closed). The child dying on a signal, or glibc's dynamic linker
+// giving up on an assertion (exit status 127), means validation let through
+// an image that kills a VM.
+//
+// What the validator cannot judge is the machine code itself: an image whose
+// executable bytes differ from every seed's is "code changed", and is kept out
+// of the findings (code_fingerprint tells them apart).
+
+#ifndef LOAD_IN_CHILD_H
+#define LOAD_IN_CHILD_H
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+enum class LoadOutcome {
+    refused,       // validation refused it; never loaded
+    loaded,        // loaded, nif_init (if any) called, entry walked, closed
+    load_error,    // erts_dlopen_mem returned an error, cleanly
+    entry_refused, // the ErlNifEntry points outside the library's segments
+    killed,        // the child died on a signal: a finding
+    ld_so_abort, // exit status 127, glibc's "Inconsistency detected": a finding
+    hung,        // did not finish in time: a finding
+};
+
+const char *outcome_name(LoadOutcome outcome);
+bool is_finding(LoadOutcome outcome);
+
+struct LoadVerdict {
+    LoadOutcome outcome;
+    int signal = 0;     // for killed
+    std::string detail; // the loader's or the entry check's message
+};
+
+// Validates image; when accepted, loads it in a child process as described
+// above, with a time limit of timeout_seconds.
+LoadVerdict load_in_child(const uint8_t *image,
+                          size_t size,
+                          unsigned timeout_seconds = 10);
+
+// A hash of what the image maps executable: each PF_X PT_LOAD segment's
+// address, sizes and file bytes. Two images with the same fingerprint run the
+// same instructions at the same addresses. Empty when the program headers do
+// not describe a file range inside the image.
+std::optional<uint64_t> code_fingerprint(const uint8_t *image, size_t size);
+
+#endif

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// load_mutation_run [--mutations N] [--random-seed S] [--max-edits K]
+//                   [--code] [--findings DIR] LIBRARY.so...
+//
+// The counting run of the differential fuzzer: for each library, N mutants,
+// each loaded through load_in_child when validation accepts it, and a table
+// of what happened. A mutant is the library cut short (one in eight) or with
+// 1 to K (8) bytes edited in what the dynamic linker and erts read: the ELF
+// header, the program headers, the dynamic section, the relocation, symbol,
+// hash, string and version tables, and the NIF entry with its function table.
+// With --code, the edits go to the executable sections instead: native code
+// that no validator can judge, measured apart.
+//
+// Outside --code, a mutant that kills the child is a finding: it is written
+// to DIR (if given) and the exit status is 1.
+
+#include "load_in_child.h"
+
+#include <erl_nif.h>
+
+#include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct Region {
+    size_t offset, size;
+    std::string name;
+};
+
+std::vector<uint8_t> read_file(const char *path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in),
+            std::istreambuf_iterator<char>()};
+}
+
+size_t file_offset_of(const std::vector<uint8_t> &image, uintptr_t vaddr) {
+    ElfW(Ehdr) eh;
+    std::memcpy(&eh, image.data(), sizeof eh);
+    for (unsigned i = 0; i < eh.e_phnum; i++) {
+        ElfW(Phdr) ph;
+        std::memcpy(&ph, image.data() + eh.e_phoff + i * sizeof ph, sizeof ph);
+        if (ph.p_type == PT_LOAD && vaddr >= ph.p_vaddr &&
+            vaddr < ph.p_vaddr + ph.p_filesz)
+            return vaddr - ph.p_vaddr + ph.p_offset;
+    }
+    return SIZE_MAX;
+}
+
+// The ErlNifEntry and its function table, found by calling the unmodified
+// library's nif_init in this process.
+void add_entry_regions(const char *path,
+                       const std::vector<uint8_t> &image,
+                       std::vector<Region> &regions) {
+    void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    void *init = handle ? dlsym(handle, "nif_init") : nullptr;
+    struct link_map *map = nullptr;
+    if (!init || dlinfo(handle, RTLD_DI_LINKMAP, &map) != 0)
+        return;
+    auto *entry = reinterpret_cast<ErlNifEntry *(*)(void)>(init)();
+    auto add = [&](const void *p, size_t size, const char *name) {
+        size_t offset =
+                file_offset_of(image,
+                               reinterpret_cast<uintptr_t>(p) - map->l_addr);
+        if (offset != SIZE_MAX && offset + size <= image.size())
+            regions.push_back({offset, size, name});
+    };
+    add(entry, sizeof *entry, "nif entry");
+    add(entry->funcs,
+        sizeof(ErlNifFunc) * entry->num_of_funcs,
+        "nif functions");
+}
+
+std::vector<Region> regions_of(const char *path,
+                               const std::vector<uint8_t> &image,
+                               bool code) {
+    std::vector<Region> regions;
+    ElfW(Ehdr) eh;
+    std::memcpy(&eh, image.data(), sizeof eh);
+    if (!code) {
+        regions.push_back({0, sizeof eh, "ELF header"});
+        regions.push_back({eh.e_phoff,
+                           eh.e_phnum * sizeof(ElfW(Phdr)),
+                           "program headers"});
+        add_entry_regions(path, image, regions);
+    }
+    std::vector<ElfW(Shdr)> sections(eh.e_shnum);
+    std::memcpy(sections.data(),
+                image.data() + eh.e_shoff,
+                eh.e_shnum * sizeof(ElfW(Shdr)));
+    const char *names = reinterpret_cast<const char *>(image.data()) +
+                        sections[eh.e_shstrndx].sh_offset;
+    for (const ElfW(Shdr) & sh : sections) {
+        bool wanted;
+        if (code) {
+            wanted =
+                    (sh.sh_flags & SHF_EXECINSTR) && sh.sh_type == SHT_PROGBITS;
+        } else {
+            switch (sh.sh_type) {
+            case SHT_DYNAMIC:
+            case SHT_RELA:
+            case SHT_REL:
+            case SHT_RELR:
+            case SHT_DYNSYM:
+            case SHT_HASH:
+            case SHT_GNU_HASH:
+            case SHT_GNU_versym:
+            case SHT_GNU_verdef:
+            case SHT_GNU_verneed:
+                wanted = true;
+                break;
+            case SHT_STRTAB:
+                wanted = (sh.sh_flags & SHF_ALLOC) != 0; // .dynstr
+                break;
+            default:
+                wanted = false;
+            }
+        }
+        if (wanted && sh.sh_size > 0)
+            regions.push_back({sh.sh_offset, sh.sh_size, names + sh.sh_name});
+    }
+    return regions;
+}
+
+struct Tally {
+    std::map<LoadOutcome, unsigned long> outcomes;
+    std::map<std::string, unsigned long> findings_by_region;
+};
+
+} // namespace
+
+int main(int argc, char **argv) {
+    unsigned long mutations = 10000;
+    unsigned long random_seed = 1;
+    unsigned max_edits = 8;
+    bool code = false;
+    std::string findings_dir;
+    std::vector<const char *> libraries;
+    for (int i = 1; i < argc; i++) {
+        std::string arg = argv[i];
+        if (arg == "--mutations" && i + 1 < argc)
+            mutations = std::strtoul(argv[++i], nullptr, 10);
+        else if (arg == "--random-seed" && i + 1 < argc)
+            random_seed = std::strtoul(argv[++i], nullptr, 10);
+        else if (arg == "--max-edits" && i + 1 < argc)
+            max_edits = std::max(1ul, std::strtoul(argv[++i], nullptr, 10));
+        else if (arg == "--code")
+            code = true;
+        else if (arg == "--findings" && i + 1 < argc)
+            findings_dir = argv[++i];
+        else if (arg[0] != '-')
+            libraries.push_back(argv[i]);
+        else {
+            std::fprintf(stderr,
+                         "load_mutation_run: unknown option %s\n",
+                         argv[i]);
+            return 2;
+        }
+    }
+    if (libraries.empty()) {
+        std::fprintf(stderr,
+                     "usage: load_mutation_run [--mutations N] "
+                     "[--random-seed S] [--code] [--findings DIR] "
+                     "LIBRARY.so...\n");
+        return 2;
+    }
+
+    std::mt19937_64 rng(random_seed);
+    unsigned long total_findings = 0;
+    for (const char *path : libraries) {
+        std::vector<uint8_t> original = read_file(path);
+        if (original.size() < sizeof(ElfW(Ehdr)) ||
+            load_in_child(original.data(), original.size()).outcome !=
+                    LoadOutcome::loaded) {
+            std::fprintf(stderr,
+                         "load_mutation_run: %s: the unmodified "
+                         "library does not load\n",
+                         path);
+            return 2;
+        }
+        std::optional<uint64_t> pristine_code =
+                code_fingerprint(original.data(), original.size());
+        std::vector<Region> regions = regions_of(path, original, code);
+        Tally tally;
+        unsigned long code_changed_kills = 0;
+        for (unsigned long m = 0; m < mutations; m++) {
+            std::vector<uint8_t> image = original;
+            std::string where;
+            if (!code && rng() % 8 == 0) {
+                image.resize(rng() % image.size());
+                where = "truncation";
+            } else {
+                unsigned edits = 1 + rng() % max_edits;
+                for (unsigned e = 0; e < edits; e++) {
+                    const Region &r = regions[rng() % regions.size()];
+                    size_t at = r.offset + rng() % r.size;
+                    switch (rng() % 4) {
+                    case 0:
+                        image[at] ^= uint8_t(1u << (rng() % 8));
+                        break;
+                    case 1:
+                        image[at] = uint8_t(rng());
+                        break;
+                    case 2:
+                        image[at] = (rng() & 1) ? 0xff : 0x00;
+                        break;
+                    default:
+                        image[at] = uint8_t(image[at] + (rng() & 1 ? 1 : -1));
+                    }
+                    if (where.empty() ||
+                        where.find(r.name) == std::string::npos)
+                        where += (where.empty() ? "" : "+") + r.name;
+                }
+            }
+            LoadVerdict v = load_in_child(image.data(), image.size());
+            tally.outcomes[v.outcome]++;
+            if (!is_finding(v.outcome))
+                continue;
+            if (code ||
+                code_fingerprint(image.data(), image.size()) != pristine_code) {
+                code_changed_kills++;
+                continue;
+            }
+            tally.findings_by_region[where]++;
+            total_findings++;
+            std::fprintf(stderr,
+                         "finding: %s mutant %lu (%s): %s %s\n",
+                         path,
+                         m,
+                         where.c_str(),
+                         outcome_name(v.outcome),
+                         v.detail.c_str());
+            if (!findings_dir.empty()) {
+                std::string name =
+                        findings_dir + "/" +
+                        std::string(std::strrchr(path, '/')
+                                            ? std::strrchr(path, '/') + 1
+                                            : path) +
+                        "." + std::to_string(random_seed) + "." +
+                        std::to_string(m) + ".bin";
+                std::ofstream(name, std::ios::binary)
+                        .write(reinterpret_cast<const char *>(image.data()),
+                               static_cast<std::streamsize>(image.size()));
+            }
+        }
+        std::printf("%s: %lu mutants (%s)\n",
+                    path,
+                    mutations,
+                    code ? "edits in executable sections"
+                         : "truncations and edits in headers, dynamic tables, "
+                           "NIF entry");
+        for (const auto &[outcome, n] : tally.outcomes)
+            std::printf("  %-32s %8lu\n", outcome_name(outcome), n);
+        std::printf("  %-32s %8lu\n",
+                    "kills with code bytes changed",
+                    code_changed_kills);
+        for (const auto &[region, n] : tally.findings_by_region)
+            std::printf("  finding in %-24s %8lu\n", region.c_str(), n);
+    }
+    std::printf("findings (kills with the code intact): %lu\n", total_findings);
+    return total_findings == 0 ? 0 : 1;
+}
