@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // load_mutation_run [--mutations N] [--random-seed S] [--max-edits K]
-//                   [--code] [--findings DIR] LIBRARY.so...
+//                   [--regions NAME,...] [--code] [--findings DIR]
+//                   LIBRARY.so...
 //
 // The counting run of the differential fuzzer: for each library, N mutants,
 // each loaded through load_in_child when validation accepts it, and a table
@@ -10,7 +11,9 @@
 // header, the program headers, the dynamic section, the relocation, symbol,
 // hash, string and version tables, and the NIF entry with its function table.
 // With --code, the edits go to the executable sections instead: native code
-// that no validator can judge, measured apart.
+// that no validator can judge, measured apart. --regions keeps the edits to
+// the regions named ("ELF header", "program headers", "nif entry", "nif
+// functions", or a section name such as .gnu.hash).
 //
 // Outside --code, a mutant that kills the child is a finding: it is written
 // to DIR (if given) and the exit status is 1.
@@ -148,7 +151,7 @@ int main(int argc, char **argv) {
     unsigned long random_seed = 1;
     unsigned max_edits = 8;
     bool code = false;
-    std::string findings_dir;
+    std::string findings_dir, only_regions;
     std::vector<const char *> libraries;
     for (int i = 1; i < argc; i++) {
         std::string arg = argv[i];
@@ -158,6 +161,8 @@ int main(int argc, char **argv) {
             random_seed = std::strtoul(argv[++i], nullptr, 10);
         else if (arg == "--max-edits" && i + 1 < argc)
             max_edits = std::max(1ul, std::strtoul(argv[++i], nullptr, 10));
+        else if (arg == "--regions" && i + 1 < argc)
+            only_regions = "," + std::string(argv[++i]) + ",";
         else if (arg == "--code")
             code = true;
         else if (arg == "--findings" && i + 1 < argc)
@@ -195,6 +200,22 @@ int main(int argc, char **argv) {
         std::optional<uint64_t> pristine_code =
                 code_fingerprint(original.data(), original.size());
         std::vector<Region> regions = regions_of(path, original, code);
+        if (!only_regions.empty())
+            regions.erase(std::remove_if(regions.begin(),
+                                         regions.end(),
+                                         [&](const Region &r) {
+                                             return only_regions.find("," +
+                                                                      r.name +
+                                                                      ",") ==
+                                                    std::string::npos;
+                                         }),
+                          regions.end());
+        if (regions.empty()) {
+            std::fprintf(stderr,
+                         "load_mutation_run: %s: no region to edit\n",
+                         path);
+            return 2;
+        }
         Tally tally;
         unsigned long code_changed_kills = 0;
         for (unsigned long m = 0; m < mutations; m++) {

@@ -339,6 +339,28 @@ const std::vector<BrokenCase> &broken_cases() {
                 {"verneed_aux_chain_past_count",
                  "dynamic section: DT_VERNEED entry outside the loaded "
                  "segments"},
+                {"verneed_without_versym",
+                 "dynamic section: DT_VERNEED or DT_VERDEF without "
+                 "DT_VERSYM"},
+                {"gnu_hash_chain_hash_wrong",
+                 "dynamic section: symbol 'fixture_value' has hash 0x2ffbf978 "
+                 "in the DT_GNU_HASH chain, its name hashes to 0x2ffbf968"},
+                {"gnu_hash_symbols_in_no_chain",
+                 "dynamic section: symbols 6 to 6 are in no DT_GNU_HASH "
+                 "chain"},
+                {"gnu_hash_bloom_turns_symbol_away",
+                 "dynamic section: the DT_GNU_HASH bloom filter turns symbol "
+                 "'fixture_value' away"},
+                {"gnu_hash_bloom_shift_too_large",
+                 "dynamic section: DT_GNU_HASH bloom shift 40 is not below "
+                 "32"},
+                {"init_array_entry_not_relocated",
+                 "dynamic section: DT_INIT_ARRAY entry 0 is set by no "
+                 "relocation, the dynamic linker would call an unrelocated "
+                 "address"},
+                {"init_array_entry_not_function",
+                 "dynamic section: DT_RELA relocation 0 sets DT_INIT_ARRAY "
+                 "entry 0 to something other than a function"},
                 {"dynamic_vaddr_misaligned",
                  format("PT_DYNAMIC (segment %u): p_vaddr 0x%llx is not "
                         "%zu-byte aligned",

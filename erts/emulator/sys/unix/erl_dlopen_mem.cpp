@@ -277,6 +277,8 @@ const unsigned kMaxVersionEntries = 65536;
  * needing more is refused), and how long a name is compared. */
 const unsigned kMaxNeeded = 256;
 const size_t kMaxComparedName = 256;
+/* Entries of DT_INIT_ARRAY and DT_FINI_ARRAY together. */
+const unsigned kMaxArrayFunctions = 4096;
 
 /* Dynamic tags recorded by index: DT_NUM, or more where an older <elf.h>
  * (glibc < 2.36) does not count the DT_RELR tags. */
@@ -724,6 +726,8 @@ private:
             return false;
         if (!check_symbols(value[DT_SYMTAB]))
             return false;
+        if (has_gnu_hash && !check_gnu_hash_lookup(gnu_hash))
+            return false;
 
         /* Tables given by an address and a size: glibc reads the size, and
          * the entry size, without asking whether they are there. align: the
@@ -830,6 +834,9 @@ private:
                         "dynamic section: %s outside the executable segments",
                         tag == DT_INIT ? "DT_INIT" : "DT_FINI");
 
+        if (!note_function_arrays(present, value))
+            return false;
+
         /* Without text relocations, relocations write only to data. */
         writable_targets_ =
                 !present[DT_TEXTREL] &&
@@ -860,6 +867,8 @@ private:
             return false;
         if (present[DT_RELR] &&
             !check_relr_targets(value[DT_RELR], value[DT_RELRSZ]))
+            return false;
+        if (!check_function_arrays_relocated())
             return false;
 
         return check_versions(verneed, verdef, versym);
@@ -910,8 +919,13 @@ private:
             return false;
         if (verdef && !check_verdef(verdef, &highest))
             return false;
-        if (!versym)
+        if (!versym) {
+            /* glibc then reads the version of each symbol through NULL. */
+            if (highest > 0)
+                return fail("dynamic section: DT_VERNEED or DT_VERDEF without "
+                            "DT_VERSYM");
             return true;
+        }
         if (highest == 0)
             return fail("dynamic section: DT_VERSYM without versions to refer "
                         "to (no DT_VERNEED or DT_VERDEF record gives one)");
@@ -1051,16 +1065,30 @@ private:
             Addr entry;
             memcpy(&entry, image_ + offset + i * sizeof entry, sizeof entry);
             if ((entry & 1) == 0) {
-                if (!check_reloc_target(entry, i, "DT_RELR"))
+                if (!check_reloc_target(entry, i, "DT_RELR") ||
+                    !note_array_relocation(entry,
+                                           kRelocRelative,
+                                           0,
+                                           false,
+                                           0,
+                                           i,
+                                           "DT_RELR"))
                     return false;
                 base = entry + sizeof(Addr);
                 continue;
             }
             for (unsigned bit = 1; bit < bits; bit++)
                 if (((entry >> bit) & 1) &&
-                    !check_reloc_target(base + (bit - 1) * sizeof(Addr),
-                                        i,
-                                        "DT_RELR"))
+                    (!check_reloc_target(base + (bit - 1) * sizeof(Addr),
+                                         i,
+                                         "DT_RELR") ||
+                     !note_array_relocation(base + (bit - 1) * sizeof(Addr),
+                                            kRelocRelative,
+                                            0,
+                                            false,
+                                            0,
+                                            i,
+                                            "DT_RELR")))
                     return false;
             base += (bits - 1) * sizeof(Addr);
         }
@@ -1110,15 +1138,113 @@ private:
             (void)relative_run;
 #    endif
             if (symbol != 0 && !check_symbol(symbol))
-                return fail(
-                        "dynamic section: %s relocation %llu names symbol "
-                        "%llu, "
-                        "outside the symbol table or with its name outside the "
-                        "string table",
-                        what,
-                        (unsigned long long)i,
-                        (unsigned long long)symbol);
+                return fail_bad_reloc_symbol(what, i, symbol);
+            if (!note_array_relocation(r.r_offset,
+                                       type,
+                                       r.r_addend,
+                                       entry_size == sizeof(ElfW(Rela)),
+                                       symbol,
+                                       i,
+                                       what))
+                return false;
         }
+        return true;
+    }
+
+    bool fail_bad_reloc_symbol(const char *what,
+                               uint64_t i,
+                               uint64_t symbol) noexcept {
+        return fail("dynamic section: %s relocation %llu names symbol "
+                    "%llu, "
+                    "outside the symbol table or with its name outside the "
+                    "string table",
+                    what,
+                    (unsigned long long)i,
+                    (unsigned long long)symbol);
+    }
+
+    /* DT_INIT_ARRAY and DT_FINI_ARRAY: glibc calls every entry, relocated
+     * or not. An entry no relocation sets is a link-time value, never a
+     * function of an object loaded at an arbitrary base; one set to an
+     * address outside the executable segments, or to a symbol that is not a
+     * function, is called all the same. Each entry must be set by a
+     * relocation to a function; the entries are counted in covered_. */
+    bool note_function_arrays(const bool *present, const Addr *value) noexcept {
+        static const int kTags[2][2] = {{DT_INIT_ARRAY, DT_INIT_ARRAYSZ},
+                                        {DT_FINI_ARRAY, DT_FINI_ARRAYSZ}};
+        uint64_t slots = 0;
+        for (unsigned a = 0; a < 2; a++) {
+            if (!present[kTags[a][0]])
+                continue;
+            arrays_[a].start = value[kTags[a][0]];
+            arrays_[a].slots = value[kTags[a][1]] / sizeof(Addr);
+            arrays_[a].first_slot = slots;
+            slots += arrays_[a].slots;
+        }
+        if (slots > kMaxArrayFunctions)
+            return fail("dynamic section: DT_INIT_ARRAY and DT_FINI_ARRAY "
+                        "hold %llu functions, more than %u",
+                        (unsigned long long)slots,
+                        kMaxArrayFunctions);
+        return true;
+    }
+
+    bool note_array_relocation(Addr where,
+                               unsigned type,
+                               ElfW(Sxword) addend,
+                               bool has_addend,
+                               uint64_t symbol,
+                               uint64_t i,
+                               const char *what) noexcept {
+        for (unsigned a = 0; a < 2; a++) {
+            const FunctionArray &fa = arrays_[a];
+            if (where < fa.start || where - fa.start >= fa.slots * sizeof(Addr))
+                continue;
+            uint64_t slot = (where - fa.start) / sizeof(Addr);
+            const char *array = a == 0 ? "DT_INIT_ARRAY" : "DT_FINI_ARRAY";
+            bool function;
+            if (type == kRelocRelative) {
+                Addr target = (Addr)addend;
+                uint64_t offset;
+                if (!has_addend && file_backed(where, sizeof target, &offset))
+                    memcpy(&target, image_ + offset, sizeof target);
+                function = in_memory_image(target, 1, PF_X);
+            } else {
+                Sym sym;
+                uint64_t offset;
+                file_backed(symtab_ + symbol * sizeof sym, sizeof sym, &offset);
+                memcpy(&sym, image_ + offset, sizeof sym);
+                unsigned sym_type = sym.st_info & 0xf;
+                function = symbol != 0 &&
+                           (sym.st_shndx == SHN_UNDEF || sym_type == STT_FUNC ||
+                            sym_type == STT_GNU_IFUNC);
+            }
+            if ((where - fa.start) % sizeof(Addr) != 0 || !function)
+                return fail("dynamic section: %s relocation %llu sets %s "
+                            "entry %llu to something other than a function",
+                            what,
+                            (unsigned long long)i,
+                            array,
+                            (unsigned long long)slot);
+            uint64_t bit = fa.first_slot + slot;
+            covered_[bit / 8] |= (uint8_t)(1u << (bit % 8));
+        }
+        return true;
+    }
+
+    bool check_function_arrays_relocated() noexcept {
+#    if ERTS_DLOPEN_MEM_RELOC_VALUES
+        for (unsigned a = 0; a < 2; a++)
+            for (uint64_t slot = 0; slot < arrays_[a].slots; slot++) {
+                uint64_t bit = arrays_[a].first_slot + slot;
+                if (!(covered_[bit / 8] & (1u << (bit % 8))))
+                    return fail("dynamic section: %s entry %llu is set by no "
+                                "relocation, the dynamic linker would call an "
+                                "unrelocated address",
+                                a == 0 ? "DT_INIT_ARRAY" : "DT_FINI_ARRAY",
+                                (unsigned long long)slot);
+            }
+#    endif
         return true;
     }
 
@@ -1303,6 +1429,10 @@ private:
         uint32_t nbuckets = header[0], bloom_size = header[2];
         if (nbuckets == 0)
             return fail("dynamic section: DT_GNU_HASH has no buckets");
+        if (header[3] >= 32)
+            return fail("dynamic section: DT_GNU_HASH bloom shift %u is not "
+                        "below 32",
+                        header[3]);
         if (bloom_size == 0 || (bloom_size & (bloom_size - 1)) != 0)
             return fail(
                     "dynamic section: DT_GNU_HASH bloom filter size %u is not "
@@ -1353,6 +1483,96 @@ private:
         /* With DT_HASH too, the tables must be covered for either count. */
         if (count > symbol_count_)
             symbol_count_ = count;
+        return true;
+    }
+
+    /* DT_GNU_HASH is how glibc finds the object's own symbols (DT_HASH is
+     * then ignored). A symbol that is not where its name's hash leads is not
+     * found: references to it bind elsewhere, or to 0 when weak, and the
+     * code calls that. So every symbol from symoffset on must sit in the
+     * chain of its name's bucket, with its hash, and a defined one must pass
+     * the bloom filter. Linear: non-empty buckets start the chains in
+     * ascending, contiguous order, so each symbol is visited once, and the
+     * names hashed are bounded by a multiple of the string table. */
+    bool check_gnu_hash_lookup(Addr addr) noexcept {
+        const unsigned kBits = sizeof(Addr) * 8;
+        uint64_t offset, symbols;
+        uint32_t header[4];
+        file_backed(addr, sizeof header, &offset);
+        memcpy(header, image_ + offset, sizeof header);
+        uint32_t nbuckets = header[0], symoffset = header[1];
+        uint32_t bloom_size = header[2], shift = header[3];
+        uint64_t bloom = offset + sizeof header;
+        uint64_t buckets = bloom + (uint64_t)bloom_size * sizeof(Addr);
+        uint64_t chains = buckets + (uint64_t)nbuckets * 4;
+        uint64_t next_start = symoffset, hashed_bytes = 0;
+        file_backed(symtab_, symbol_count_ * sizeof(Sym), &symbols);
+        for (uint32_t b = 0; b < nbuckets; b++) {
+            uint32_t start;
+            memcpy(&start, image_ + buckets + (uint64_t)b * 4, 4);
+            if (start == 0)
+                continue;
+            if (start != next_start)
+                return fail("dynamic section: DT_GNU_HASH bucket %u starts at "
+                            "symbol %u, expected %llu (chains in bucket "
+                            "order)",
+                            b,
+                            start,
+                            (unsigned long long)next_start);
+            for (uint64_t i = start;; i++) {
+                uint32_t chain;
+                Sym sym;
+                memcpy(&chain, image_ + chains + (i - symoffset) * 4, 4);
+                memcpy(&sym, image_ + symbols + i * sizeof sym, sizeof sym);
+                const char *name = string_at(sym.st_name);
+                uint32_t hash = 5381; /* glibc's dl_new_hash */
+                const unsigned char *c = (const unsigned char *)name;
+                for (; *c; c++)
+                    hash = hash * 33 + *c;
+                hashed_bytes += (const char *)c - name + 1;
+                if (hashed_bytes > 16 * strtab_size_ + 65536)
+                    return fail("dynamic section: symbol names overlap too "
+                                "much to hash (over %llu bytes)",
+                                (unsigned long long)hashed_bytes);
+                if (hash % nbuckets != b)
+                    return fail("dynamic section: symbol '%.64s' is in "
+                                "DT_GNU_HASH bucket %u, its name hashes to "
+                                "bucket %u",
+                                PrintableName(name).text,
+                                b,
+                                hash % nbuckets);
+                if ((chain ^ hash) & ~1u)
+                    return fail("dynamic section: symbol '%.64s' has hash "
+                                "0x%x in the DT_GNU_HASH chain, its name "
+                                "hashes to 0x%x",
+                                PrintableName(name).text,
+                                chain & ~1u,
+                                hash & ~1u);
+                if (sym.st_shndx != SHN_UNDEF) {
+                    Addr word;
+                    memcpy(&word,
+                           image_ + bloom +
+                                   (hash / kBits & (bloom_size - 1)) *
+                                           sizeof word,
+                           sizeof word);
+                    if (!((word >> (hash % kBits)) &
+                          (word >> ((hash >> shift) % kBits)) & 1))
+                        return fail("dynamic section: the DT_GNU_HASH bloom "
+                                    "filter turns symbol '%.64s' away",
+                                    PrintableName(name).text);
+                }
+                if (chain & 1) {
+                    next_start = i + 1;
+                    break;
+                }
+            }
+        }
+        /* DT_HASH, when there, counts the symbols too. */
+        if (next_start < symbol_count_)
+            return fail("dynamic section: symbols %llu to %llu are in no "
+                        "DT_GNU_HASH chain",
+                        (unsigned long long)next_start,
+                        (unsigned long long)symbol_count_ - 1);
         return true;
     }
 
@@ -1560,6 +1780,11 @@ private:
     uint64_t strtab_size_ = 0;
     uint64_t symbol_count_ = 0;        /* from the hash tables */
     uint64_t needed_[kMaxNeeded] = {}; /* DT_NEEDED string offsets */
+    struct FunctionArray {
+        Addr start;
+        uint64_t slots, first_slot;
+    } arrays_[2] = {}; /* DT_INIT_ARRAY, DT_FINI_ARRAY */
+    uint8_t covered_[kMaxArrayFunctions / 8] = {};
     unsigned needed_count_ = 0;
     Addr symtab_ = 0;
     bool writable_targets_ = true; /* no text relocations */
