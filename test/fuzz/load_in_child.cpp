@@ -128,6 +128,15 @@ ChildReport run_child(const uint8_t *image, size_t size) {
             s.base = map->l_addr;
             dl_iterate_phdr(collect_segments, &s);
         }
+        // Called only when it is code of this library, as erts must check.
+        if (!segment_of(s, init, 1, PF_X)) {
+            r.outcome = LoadOutcome::entry_refused;
+            std::snprintf(r.detail,
+                          sizeof r.detail,
+                          "nif_init outside the library's executable segments");
+            erts_dlclose_mem(handle);
+            return r;
+        }
         auto *entry = reinterpret_cast<ErlNifEntry *(*)(void)>(init)();
         if (const char *why = walk_entry(s, entry)) {
             r.outcome = LoadOutcome::entry_refused;

@@ -6,6 +6,7 @@
 #include "test_support.h"
 
 #include <elf.h>
+#include <fnmatch.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -457,6 +458,49 @@ const std::vector<BrokenCase> &broken_cases() {
                         nchain - 1,
                         nchain,
                         nchain)},
+                {"undefined_symbol_hidden",
+                 "dynamic section: undefined symbol '__gmon_start__' is not "
+                 "global with default visibility (binding 2, visibility 2)"},
+                {"undefined_symbol_local",
+                 "dynamic section: undefined symbol '__gmon_start__' is not "
+                 "global with default visibility (binding 0, visibility 0)"},
+                {"glob_dat_without_symbol",
+                 "dynamic section: DT_RELA relocation * fills a GOT or PLT "
+                 "slot (type *) without naming a symbol"},
+                {"jmprel_not_plt_type",
+                 "dynamic section: DT_JMPREL relocation 0 has type *, not a "
+                 "PLT relocation"},
+                {"jmprel_slot_reserved",
+                 "dynamic section: DT_JMPREL relocation 0 fills 0x*, below "
+                 "the next free PLT slot 0x*"},
+                {"reloc_writes_dynamic",
+                 format("dynamic section: DT_RELA relocation 0 writes into "
+                        "the dynamic section, at 0x%llx",
+                        (unsigned long long)good.segment(PT_DYNAMIC).p_vaddr)},
+                {"load_segment_no_rights",
+                 "PT_LOAD segment *: neither readable nor executable (p_flags "
+                 "0x0)"},
+                {"section_code_not_executable",
+                 "section *: * is not inside a loaded segment that is "
+                 "executable"},
+                {"section_offset_mismatch",
+                 "section *: its bytes at offset * are not what the segments "
+                 "map at 0x*"},
+                {"relro_covers_bss",
+                 "section *: zero-initialised data at 0x* is made read-only "
+                 "by PT_GNU_RELRO"},
+                {"tls_symbol_without_tls_segment",
+                 "dynamic section: thread-local symbol 'fixture_value', but "
+                 "no PT_TLS segment"},
+                {"tls_symbol_outside_tls_block",
+                 "dynamic section: thread-local symbol 'fixture_value' at "
+                 "offset 4096 is outside the PT_TLS block (16 bytes)"},
+                {"tls_section_without_tls_segment",
+                 "section *: thread-local data, but no PT_TLS segment"},
+                {"tls_reloc_without_tls_segment",
+                 "dynamic section: DT_RELA relocation 0 refers to the "
+                 "object's thread-local storage, but there is no PT_TLS "
+                 "segment"},
                 {"sysv_hash_chain_loops",
                  format("dynamic section: DT_HASH chains enter symbol %u "
                         "twice, a chain may not end",
@@ -464,6 +508,16 @@ const std::vector<BrokenCase> &broken_cases() {
         };
     }();
     return cases;
+}
+
+// A rule's expected message is the start of the message; with a '*', a
+// pattern for all of it (each '*' standing for a value that depends on how
+// the host's toolchain laid the fixture out).
+bool matches_rule_message(const std::string &message,
+                          const std::string &expected) {
+    if (expected.find('*') != std::string::npos)
+        return fnmatch(expected.c_str(), message.c_str(), FNM_NOESCAPE) == 0;
+    return message.rfind(expected, 0) == 0;
 }
 
 std::string validate(const std::vector<unsigned char> &image, int *rc) {
@@ -483,7 +537,8 @@ TEST_P(BrokenFixture, IsRefusedWithItsRulesMessage) {
     int rc;
     std::string message = validate(image, &rc);
     EXPECT_EQ(rc, ERTS_DLOPEN_MEM_BAD_IMAGE);
-    EXPECT_EQ(message.rfind(c.message, 0), 0u) << "message: " << message;
+    EXPECT_TRUE(matches_rule_message(message, c.message))
+            << "message: " << message;
 }
 
 TEST_P(BrokenFixture, IsRefusedByTheLoaderBeforeTheKernelSeesIt) {
@@ -503,7 +558,7 @@ TEST_P(BrokenFixture, IsRefusedByTheLoaderBeforeTheKernelSeesIt) {
                               sizeof err),
               ERTS_DLOPEN_MEM_BAD_IMAGE);
     EXPECT_EQ(handle, nullptr);
-    EXPECT_EQ(std::string(err).rfind(c.message, 0), 0u) << "message: " << err;
+    EXPECT_TRUE(matches_rule_message(err, c.message)) << "message: " << err;
     EXPECT_EQ(open_fd_count(), fds_before);
     EXPECT_EQ(list_dir("/dev/shm"), shm_before);
 }

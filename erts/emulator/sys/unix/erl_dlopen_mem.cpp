@@ -188,6 +188,7 @@ typedef ElfW(Ehdr) Ehdr;
 typedef ElfW(Phdr) Phdr;
 typedef ElfW(Dyn) Dyn;
 typedef ElfW(Sym) Sym;
+typedef ElfW(Shdr) Shdr;
 typedef ElfW(Addr) Addr;
 
 /* Real shared objects have about a dozen; bionic caps the table at 64 KiB. */
@@ -225,6 +226,12 @@ const unsigned kRelocRelative = R_X86_64_RELATIVE;
 const unsigned kRelocIrelative = R_X86_64_IRELATIVE;
 const unsigned kRelocCopy = R_X86_64_COPY;
 const char *const kRelocCopyName = "R_X86_64_COPY";
+const unsigned kRelocGlobDat = R_X86_64_GLOB_DAT;
+const unsigned kRelocJumpSlot = R_X86_64_JUMP_SLOT;
+const unsigned kRelocTlsdesc = R_X86_64_TLSDESC;
+const unsigned kRelocDtpmod = R_X86_64_DTPMOD64;
+const unsigned kRelocDtpoff = R_X86_64_DTPOFF64;
+const unsigned kRelocTpoff = R_X86_64_TPOFF64;
 bool reloc_type_applied(unsigned type) noexcept {
     switch (type) {
     case R_X86_64_NONE:
@@ -251,6 +258,12 @@ const unsigned kRelocRelative = R_AARCH64_RELATIVE;
 const unsigned kRelocIrelative = R_AARCH64_IRELATIVE;
 const unsigned kRelocCopy = R_AARCH64_COPY;
 const char *const kRelocCopyName = "R_AARCH64_COPY";
+const unsigned kRelocGlobDat = R_AARCH64_GLOB_DAT;
+const unsigned kRelocJumpSlot = R_AARCH64_JUMP_SLOT;
+const unsigned kRelocTlsdesc = R_AARCH64_TLSDESC;
+const unsigned kRelocDtpmod = 1028;
+const unsigned kRelocDtpoff = 1029;
+const unsigned kRelocTpoff = 1030;
 bool reloc_type_applied(unsigned type) noexcept {
     switch (type) {
     case R_AARCH64_NONE:
@@ -390,7 +403,7 @@ public:
     bool validate() noexcept {
         return check_elf_header() && check_program_header_table() &&
                check_load_segments() && check_segments_in_loaded_memory() &&
-               check_dynamic_section();
+               check_dynamic_section() && check_section_rights();
     }
 
 private:
@@ -500,6 +513,11 @@ private:
                         (unsigned long long)ph.p_offset,
                         (unsigned long long)ph.p_filesz,
                         size_);
+            if (!(ph.p_flags & (PF_R | PF_X)))
+                return fail("PT_LOAD segment %u: neither readable nor "
+                            "executable (p_flags 0x%x)",
+                            i,
+                            (unsigned)ph.p_flags);
             if (ph.p_filesz > ph.p_memsz)
                 return fail(
                         "PT_LOAD segment %u: p_filesz (%llu) is larger than "
@@ -556,6 +574,8 @@ private:
             case PT_TLS:
                 if (ph.p_type == PT_TLS && ph.p_filesz > ph.p_memsz)
                     return fail("PT_TLS: p_filesz is larger than p_memsz");
+                if (ph.p_type == PT_TLS)
+                    tls_ = ph;
                 if (ph.p_filesz == 0)
                     break; /* nothing is read from the file */
                 {
@@ -601,6 +621,7 @@ private:
                                 "loaded "
                                 "segment",
                                 i);
+                relro_ = ph;
                 break;
             default:
                 break;
@@ -836,6 +857,7 @@ private:
 
         if (!note_function_arrays(present, value))
             return false;
+        pltgot_ = present[DT_PLTGOT] ? value[DT_PLTGOT] : 0;
 
         /* Without text relocations, relocations write only to data. */
         writable_targets_ =
@@ -847,6 +869,7 @@ private:
                                   value[DT_RELASZ],
                                   sizeof(ElfW(Rela)),
                                   "DT_RELA",
+                                  false,
                                   &leading_relative) ||
              !check_relative_count(kRela, leading_relative)))
             return false;
@@ -854,6 +877,7 @@ private:
                                                      value[DT_RELSZ],
                                                      sizeof(ElfW(Rel)),
                                                      "DT_REL",
+                                                     false,
                                                      &leading_relative) ||
                                 !check_relative_count(kRel, leading_relative)))
             return false;
@@ -863,6 +887,7 @@ private:
                                  kNativePltRel == DT_REL ? sizeof(ElfW(Rel))
                                                          : sizeof(ElfW(Rela)),
                                  "DT_JMPREL",
+                                 true,
                                  &leading_relative))
             return false;
         if (present[DT_RELR] &&
@@ -872,6 +897,69 @@ private:
             return false;
 
         return check_versions(verneed, verdef, versym);
+    }
+
+    /* Stage 6: the section headers, when the image has them. The dynamic
+     * linker never reads them, but they say what each part of the segments
+     * holds, and the code relies on it: code in an executable segment,
+     * written data in a writable one outside PT_GNU_RELRO, every allocated
+     * section in a loaded segment, at the same bytes by offset and by
+     * address. A program header edited to drop a segment or its rights shows
+     * here and nowhere else. Images without them, or whose table lies past
+     * the end (only it was cut off), are not judged. */
+    bool check_section_rights() noexcept {
+        if (ehdr_.e_shoff == 0 || ehdr_.e_shnum == 0 ||
+            ehdr_.e_shentsize != sizeof(Shdr) ||
+            !range_within(ehdr_.e_shoff,
+                          (uint64_t)ehdr_.e_shnum * sizeof(Shdr),
+                          size_))
+            return true;
+        for (unsigned i = 1; i < ehdr_.e_shnum; i++) {
+            Shdr sh;
+            memcpy(&sh, image_ + ehdr_.e_shoff + i * sizeof sh, sizeof sh);
+            bool nobits = sh.sh_type == SHT_NOBITS;
+            if ((sh.sh_flags & SHF_TLS) && sh.sh_size != 0 &&
+                tls_.p_type != PT_TLS)
+                return fail("section %u: thread-local data, but no PT_TLS "
+                            "segment",
+                            i);
+            /* .tbss takes no room in the segments. */
+            if (!(sh.sh_flags & SHF_ALLOC) || sh.sh_size == 0 ||
+                (nobits && (sh.sh_flags & SHF_TLS)))
+                continue;
+            ElfW(Word) rights = ((sh.sh_flags & SHF_EXECINSTR) ? PF_X : 0) |
+                                ((sh.sh_flags & SHF_WRITE) ? PF_W : 0);
+            if (!in_memory_image(sh.sh_addr, sh.sh_size, rights))
+                return fail("section %u: [0x%llx, +%llu) is not inside a "
+                            "loaded segment%s",
+                            i,
+                            (unsigned long long)sh.sh_addr,
+                            (unsigned long long)sh.sh_size,
+                            rights & PF_X   ? " that is executable"
+                            : rights & PF_W ? " that is writable"
+                                            : "");
+            unsigned k = last_load_at_or_below(sh.sh_addr);
+            if (!nobits &&
+                sh.sh_offset !=
+                        load_field<ElfW(Off)>(k, offsetof(Phdr, p_offset)) +
+                                (sh.sh_addr -
+                                 load_field<Addr>(k, offsetof(Phdr, p_vaddr))))
+                return fail("section %u: its bytes at offset %llu are not "
+                            "what the segments map at 0x%llx",
+                            i,
+                            (unsigned long long)sh.sh_offset,
+                            (unsigned long long)sh.sh_addr);
+            /* Except lld's .relro_padding, which ends the range. */
+            if (nobits && relro_.p_memsz != 0 &&
+                sh.sh_addr < relro_.p_vaddr + relro_.p_memsz &&
+                relro_.p_vaddr < sh.sh_addr + sh.sh_size &&
+                sh.sh_addr + sh.sh_size != relro_.p_vaddr + relro_.p_memsz)
+                return fail("section %u: zero-initialised data at 0x%llx is "
+                            "made read-only by PT_GNU_RELRO",
+                            i,
+                            (unsigned long long)sh.sh_addr);
+        }
+        return true;
     }
 
     /* A table the dynamic linker reads in place as an array of a type: at
@@ -1102,12 +1190,14 @@ private:
                              uint64_t table_size,
                              size_t entry_size,
                              const char *what,
+                             bool plt,
                              uint64_t *leading_relative) noexcept {
         uint64_t offset;
         *leading_relative = 0;
         if (!file_backed(table, table_size, &offset))
             return true; /* reported by the sized-table check */
         uint64_t n = table_size / entry_size;
+        Addr next_slot = 0;
         bool relative_run = true;
         for (uint64_t i = 0; i < n; i++) {
             ElfW(Rela) r = {};
@@ -1139,6 +1229,10 @@ private:
 #    endif
             if (symbol != 0 && !check_symbol(symbol))
                 return fail_bad_reloc_symbol(what, i, symbol);
+            if (!check_reloc_kind(type, symbol, plt, i, what))
+                return false;
+            if (plt && !check_plt_slot(type, r.r_offset, &next_slot, i))
+                return false;
             if (!note_array_relocation(r.r_offset,
                                        type,
                                        r.r_addend,
@@ -1148,6 +1242,70 @@ private:
                                        what))
                 return false;
         }
+        return true;
+    }
+
+    /* A GOT or PLT slot is the address of a symbol: without one, glibc
+     * fills it with the object's own base address. DT_JMPREL holds only
+     * what the PLT's lazy binding can apply. */
+    bool check_reloc_kind(unsigned type,
+                          uint64_t symbol,
+                          bool plt,
+                          uint64_t i,
+                          const char *what) noexcept {
+#    if ERTS_DLOPEN_MEM_RELOC_VALUES
+        if ((type == kRelocGlobDat || type == kRelocJumpSlot) && symbol == 0)
+            return fail("dynamic section: %s relocation %llu fills a GOT or "
+                        "PLT slot (type %u) without naming a symbol",
+                        what,
+                        (unsigned long long)i,
+                        type);
+        if (symbol == 0 && tls_.p_type != PT_TLS &&
+            (type == kRelocDtpmod || type == kRelocDtpoff ||
+             type == kRelocTpoff || type == kRelocTlsdesc))
+            return fail("dynamic section: %s relocation %llu refers to the "
+                        "object's thread-local storage, but there is no "
+                        "PT_TLS segment",
+                        what,
+                        (unsigned long long)i);
+        if (plt && type != kRelocJumpSlot && type != kRelocIrelative &&
+            type != kRelocTlsdesc)
+            return fail("dynamic section: %s relocation %llu has type %u, "
+                        "not a PLT relocation",
+                        what,
+                        (unsigned long long)i,
+                        type);
+#    else
+        (void)type, (void)symbol, (void)plt, (void)i, (void)what;
+#    endif
+        return true;
+    }
+
+    /* JUMP_SLOT relocations fill the PLT's slots of the global offset
+     * table, after the three the dynamic linker reserves at DT_PLTGOT, in
+     * ascending order, each once (linkers write them so; glibc's own
+     * libraries leave gaps for IRELATIVE ones in DT_RELA). Two relocations
+     * for one slot leave another holding its link-time address, which the
+     * PLT then jumps to. */
+    bool check_plt_slot(unsigned type,
+                        Addr where,
+                        Addr *next_slot,
+                        uint64_t i) noexcept {
+#    if ERTS_DLOPEN_MEM_RELOC_VALUES
+        if (type != kRelocJumpSlot || pltgot_ == 0)
+            return true;
+        if (*next_slot == 0)
+            *next_slot = pltgot_ + 3 * sizeof(Addr);
+        if (where < *next_slot)
+            return fail("dynamic section: DT_JMPREL relocation %llu fills "
+                        "0x%llx, below the next free PLT slot 0x%llx",
+                        (unsigned long long)i,
+                        (unsigned long long)where,
+                        (unsigned long long)*next_slot);
+        *next_slot = where + sizeof(Addr);
+#    else
+        (void)type, (void)where, (void)next_slot, (void)i;
+#    endif
         return true;
     }
 
@@ -1198,9 +1356,13 @@ private:
                                const char *what) noexcept {
         for (unsigned a = 0; a < 2; a++) {
             const FunctionArray &fa = arrays_[a];
-            if (where < fa.start || where - fa.start >= fa.slots * sizeof(Addr))
+            /* Any overlap with the array: a write across two entries
+             * leaves neither a function. */
+            if (where + sizeof(Addr) <= fa.start ||
+                where >= fa.start + fa.slots * sizeof(Addr))
                 continue;
-            uint64_t slot = (where - fa.start) / sizeof(Addr);
+            uint64_t slot =
+                    where < fa.start ? 0 : (where - fa.start) / sizeof(Addr);
             const char *array = a == 0 ? "DT_INIT_ARRAY" : "DT_FINI_ARRAY";
             bool function;
             if (type == kRelocRelative) {
@@ -1219,7 +1381,8 @@ private:
                            (sym.st_shndx == SHN_UNDEF || sym_type == STT_FUNC ||
                             sym_type == STT_GNU_IFUNC);
             }
-            if ((where - fa.start) % sizeof(Addr) != 0 || !function)
+            if (where < fa.start || (where - fa.start) % sizeof(Addr) != 0 ||
+                !function)
                 return fail("dynamic section: %s relocation %llu sets %s "
                             "entry %llu to something other than a function",
                             what,
@@ -1328,6 +1491,15 @@ private:
                         what,
                         (unsigned long long)i,
                         (unsigned long long)where);
+        /* glibc keeps pointers into the mapped dynamic section and reads
+         * it while relocating. */
+        if (where + sizeof(Addr) > dynamic_.p_vaddr &&
+            where < dynamic_.p_vaddr + dynamic_.p_memsz)
+            return fail("dynamic section: %s relocation %llu writes into the "
+                        "dynamic section, at 0x%llx",
+                        what,
+                        (unsigned long long)i,
+                        (unsigned long long)where);
         if (writable_targets_ &&
             !(load_field<ElfW(Word)>(k, offsetof(Phdr, p_flags)) & PF_W))
             return fail("dynamic section: %s relocation %llu writes to "
@@ -1352,7 +1524,7 @@ private:
             return false;
         Sym sym;
         memcpy(&sym, image_ + offset, sizeof sym);
-        return check_string(sym.st_name);
+        return check_string(sym.st_name) && check_symbol_value(sym, index);
     }
 
     /* DT_HASH: nbucket, nchain, then the two arrays. */
@@ -1593,7 +1765,7 @@ private:
                         "dynamic section: symbol %llu has its name outside the "
                         "string table",
                         (unsigned long long)i);
-            if (!check_symbol_value(sym))
+            if (!check_symbol_value(sym, i))
                 return false;
         }
         return true;
@@ -1604,12 +1776,24 @@ private:
      * function or an IFUNC resolver, in an executable one. Not checked:
      * undefined and SHN_ABS symbols (not addresses in the object) and
      * STT_TLS ones (offsets in the PT_TLS block). */
-    bool check_symbol_value(const Sym &sym) noexcept {
+    bool check_symbol_value(const Sym &sym, uint64_t index) noexcept {
+        unsigned bind = sym.st_info >> 4; /* ELF64_ST_BIND, ELF32_ST_BIND */
+        if (sym.st_shndx == SHN_UNDEF && index != 0 &&
+            ((bind != STB_GLOBAL && bind != STB_WEAK) ||
+             (sym.st_other & 3) != STV_DEFAULT))
+            /* glibc binds such a reference to the object itself, at the
+             * symbol's value (0): to its first byte. */
+            return fail("dynamic section: undefined symbol '%.64s' is not "
+                        "global with default visibility (binding %u, "
+                        "visibility %u)",
+                        PrintableName(string_at(sym.st_name)).text,
+                        bind,
+                        (unsigned)(sym.st_other & 3));
         if (sym.st_shndx == SHN_UNDEF || sym.st_shndx == SHN_ABS)
             return true;
         unsigned type = sym.st_info & 0xf; /* ELF64_ST_TYPE, ELF32_ST_TYPE */
         if (type == STT_TLS)
-            return true;
+            return check_tls_symbol(sym);
         const char *name = string_at(sym.st_name);
         if ((type == STT_FUNC || type == STT_GNU_IFUNC) &&
             !in_memory_image(sym.st_value, 0, PF_X))
@@ -1622,6 +1806,24 @@ private:
                         "the loaded segments",
                         PrintableName(name).text,
                         (unsigned long long)sym.st_value);
+        return true;
+    }
+
+    /* Thread-local storage: a thread-local symbol's value is an offset in
+     * the object's PT_TLS block, which code reaches through the module the
+     * dynamic linker gives it; without a PT_TLS segment there is none. */
+    bool check_tls_symbol(const Sym &sym) noexcept {
+        const char *name = string_at(sym.st_name);
+        if (tls_.p_type != PT_TLS)
+            return fail("dynamic section: thread-local symbol '%.64s', but "
+                        "no PT_TLS segment",
+                        PrintableName(name).text);
+        if (sym.st_value > tls_.p_memsz)
+            return fail("dynamic section: thread-local symbol '%.64s' at "
+                        "offset %llu is outside the PT_TLS block (%llu bytes)",
+                        PrintableName(name).text,
+                        (unsigned long long)sym.st_value,
+                        (unsigned long long)tls_.p_memsz);
         return true;
     }
 
@@ -1660,7 +1862,10 @@ private:
         if (k == load_count_)
             return false;
         Addr start = load_field<Addr>(k, offsetof(Phdr, p_vaddr));
-        if (!range_within(vaddr - start,
+        /* What the dynamic linker reads must be readable (an execute-only
+         * segment is not). */
+        if (!(load_field<ElfW(Word)>(k, offsetof(Phdr, p_flags)) & PF_R) ||
+            !range_within(vaddr - start,
                           length,
                           load_field<ElfW(Xword)>(k, offsetof(Phdr, p_filesz))))
             return false;
@@ -1776,6 +1981,8 @@ private:
     ErrorBuffer &err_;
     Ehdr ehdr_ = {};
     Phdr dynamic_ = {};
+    Phdr relro_ = {};
+    Phdr tls_ = {}; /* p_type PT_NULL when there is none */
     uint64_t strtab_offset_ = 0;
     uint64_t strtab_size_ = 0;
     uint64_t symbol_count_ = 0;        /* from the hash tables */
@@ -1786,6 +1993,7 @@ private:
     } arrays_[2] = {}; /* DT_INIT_ARRAY, DT_FINI_ARRAY */
     uint8_t covered_[kMaxArrayFunctions / 8] = {};
     unsigned needed_count_ = 0;
+    Addr pltgot_ = 0; /* DT_PLTGOT */
     Addr symtab_ = 0;
     bool writable_targets_ = true; /* no text relocations */
     /* The PT_LOAD segments, by program header index, in address order. */
