@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// libFuzzer target of the differential fuzzing: every input that
-// erts_dlopen_mem_validate accepts, and whose code is a seed's (see
-// code_fingerprint in load_in_child.h), is loaded in a child process by
-// load_in_child; the child dying is a finding, and this process aborts so
-// that libFuzzer keeps the input.
+// libFuzzer target of the differential fuzzing: every input that has a
+// seed's code (SeedCode in load_in_child.h) is loaded in a child process by
+// load_in_child when validation accepts it; the child dying is a finding,
+// and this process aborts so that libFuzzer keeps the input.
 //
-// The seeds' code fingerprints are taken in LLVMFuzzerInitialize from the
-// files under the directories and files on the command line that validation
-// accepts (libFuzzer's corpus directories, or replay_main's arguments).
+// The seeds come from LOAD_FUZZER_SEEDS (directories or files, separated by
+// ':'), not from the command line: a corpus holds mutants too.
 //
 // Linked with replay_main.cpp it is load_fuzz_replay, which replays the
 // seeds, the corpus and the regressions with any compiler.
@@ -22,15 +20,15 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <set>
+#include <string>
 #include <system_error>
 #include <vector>
 
 namespace {
 
-std::set<uint64_t> &seed_code() {
-    static std::set<uint64_t> fingerprints;
-    return fingerprints;
+std::vector<SeedCode> &seeds() {
+    static std::vector<SeedCode> code;
+    return code;
 }
 
 void add_seed(const std::filesystem::path &path) {
@@ -41,41 +39,45 @@ void add_seed(const std::filesystem::path &path) {
     if (erts_dlopen_mem_validate(image.data(),
                                  image.size(),
                                  message,
-                                 sizeof message) != ERTS_DLOPEN_MEM_OK)
-        return;
-    if (auto fingerprint = code_fingerprint(image.data(), image.size()))
-        seed_code().insert(*fingerprint);
+                                 sizeof message) == ERTS_DLOPEN_MEM_OK)
+        seeds().emplace_back(std::move(image));
 }
 
 } // namespace
 
-extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv) {
+extern "C" int LLVMFuzzerInitialize(int *, char ***) {
     namespace fs = std::filesystem;
-    for (int i = 1; i < *argc; i++) {
-        const char *arg = (*argv)[i];
-        if (arg[0] == '-')
-            continue;
+    const char *list = std::getenv("LOAD_FUZZER_SEEDS");
+    std::string paths = list ? list : "";
+    for (size_t at = 0; at < paths.size();) {
+        size_t end = paths.find(':', at);
+        if (end == std::string::npos)
+            end = paths.size();
+        fs::path path = paths.substr(at, end - at);
+        at = end + 1;
         std::error_code ec;
-        if (fs::is_directory(arg, ec)) {
-            for (fs::recursive_directory_iterator it(arg, ec), end;
-                 !ec && it != end;
+        if (fs::is_directory(path, ec)) {
+            for (fs::recursive_directory_iterator it(path, ec), stop;
+                 !ec && it != stop;
                  it.increment(ec))
                 if (it->is_regular_file(ec))
                     add_seed(it->path());
-        } else if (fs::is_regular_file(arg, ec)) {
-            add_seed(arg);
+        } else if (fs::is_regular_file(path, ec)) {
+            add_seed(path);
         }
     }
     std::fprintf(stderr,
-                 "load_fuzzer: code of %zu seed images\n",
-                 seed_code().size());
+                 "load_fuzzer: the code of %zu seeds (LOAD_FUZZER_SEEDS)\n",
+                 seeds().size());
     return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    auto fingerprint = code_fingerprint(data, size);
-    if (!fingerprint || !seed_code().count(*fingerprint))
-        return 0; // no image, or native code no validator can judge
+    bool seed_code = false;
+    for (const SeedCode &seed : seeds())
+        seed_code = seed_code || seed.same_code(data, size);
+    if (!seed_code)
+        return 0; // native code no validator can judge
     LoadVerdict verdict = load_in_child(data, size);
     if (is_finding(verdict.outcome)) {
         std::fprintf(stderr,

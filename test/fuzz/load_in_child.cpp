@@ -232,31 +232,31 @@ LoadVerdict load_in_child(const uint8_t *image,
     return {r.outcome, 0, r.detail};
 }
 
-std::optional<uint64_t> code_fingerprint(const uint8_t *image, size_t size) {
+SeedCode::SeedCode(std::vector<uint8_t> seed) : seed_(std::move(seed)) {
     ElfW(Ehdr) eh;
-    if (size < sizeof eh)
-        return std::nullopt;
-    std::memcpy(&eh, image, sizeof eh);
-    if (eh.e_phentsize != sizeof(ElfW(Phdr)) || eh.e_phoff > size ||
-        eh.e_phnum > (size - eh.e_phoff) / sizeof(ElfW(Phdr)))
-        return std::nullopt;
-    uint64_t hash = 14695981039346656037ull; // FNV-1a
-    auto mix = [&hash](const void *p, size_t n) {
-        for (size_t i = 0; i < n; i++)
-            hash = (hash ^ static_cast<const uint8_t *>(p)[i]) *
-                   1099511628211ull;
-    };
-    for (unsigned i = 0; i < eh.e_phnum; i++) {
-        ElfW(Phdr) ph;
-        std::memcpy(&ph, image + eh.e_phoff + i * sizeof ph, sizeof ph);
-        if (ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
-            continue;
-        if (ph.p_offset > size || ph.p_filesz > size - ph.p_offset)
-            return std::nullopt;
-        mix(&ph.p_vaddr, sizeof ph.p_vaddr);
-        mix(&ph.p_memsz, sizeof ph.p_memsz);
-        mix(&ph.p_filesz, sizeof ph.p_filesz);
-        mix(image + ph.p_offset, ph.p_filesz);
+    if (seed_.size() < sizeof eh)
+        return;
+    std::memcpy(&eh, seed_.data(), sizeof eh);
+    if (eh.e_shentsize != sizeof(ElfW(Shdr)) || eh.e_shoff > seed_.size() ||
+        eh.e_shnum > (seed_.size() - eh.e_shoff) / sizeof(ElfW(Shdr)))
+        return;
+    for (unsigned i = 0; i < eh.e_shnum; i++) {
+        ElfW(Shdr) sh;
+        std::memcpy(&sh, seed_.data() + eh.e_shoff + i * sizeof sh, sizeof sh);
+        if ((sh.sh_flags & SHF_EXECINSTR) && sh.sh_type == SHT_PROGBITS &&
+            sh.sh_offset <= seed_.size() &&
+            sh.sh_size <= seed_.size() - sh.sh_offset)
+            ranges_.emplace_back(sh.sh_offset, sh.sh_size);
     }
-    return hash;
+}
+
+bool SeedCode::same_code(const uint8_t *image, size_t size) const {
+    // Cut short, but not into the code, it still has the seed's code.
+    if (size > seed_.size() || ranges_.empty())
+        return false;
+    for (const auto &[offset, length] : ranges_)
+        if (offset + length > size ||
+            std::memcmp(image + offset, seed_.data() + offset, length) != 0)
+            return false;
+    return true;
 }

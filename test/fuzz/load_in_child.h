@@ -8,8 +8,8 @@
 // an image that kills a VM.
 //
 // What the validator cannot judge is the machine code itself: an image whose
-// executable bytes differ from every seed's is "code changed", and is kept out
-// of the findings (code_fingerprint tells them apart).
+// bytes in a seed's executable sections differ from that seed's is "code
+// changed", and is kept out of the findings (SeedCode tells them apart).
 
 #ifndef LOAD_IN_CHILD_H
 #define LOAD_IN_CHILD_H
@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 enum class LoadOutcome {
     refused,       // validation refused it; never loaded
@@ -44,10 +46,17 @@ LoadVerdict load_in_child(const uint8_t *image,
                           size_t size,
                           unsigned timeout_seconds = 10);
 
-// A hash of what the image maps executable: each PF_X PT_LOAD segment's
-// address, sizes and file bytes. Two images with the same fingerprint run the
-// same instructions at the same addresses. Empty when the program headers do
-// not describe a file range inside the image.
-std::optional<uint64_t> code_fingerprint(const uint8_t *image, size_t size);
+// The bytes of a seed's executable sections (SHF_EXECINSTR), from its section
+// headers: an image of the same size with the same bytes there has the
+// seed's code, whatever else was edited.
+class SeedCode {
+public:
+    explicit SeedCode(std::vector<uint8_t> seed);
+    bool same_code(const uint8_t *image, size_t size) const;
+
+private:
+    std::vector<uint8_t> seed_;
+    std::vector<std::pair<size_t, size_t>> ranges_; // offset, size
+};
 
 #endif

@@ -2,7 +2,7 @@
 //
 // load_mutation_run [--mutations N] [--random-seed S] [--max-edits K]
 //                   [--regions NAME,...] [--code] [--findings DIR]
-//                   LIBRARY.so...
+//                   [--print-regions] LIBRARY.so...
 //
 // The counting run of the differential fuzzer: for each library, N mutants,
 // each loaded through load_in_child when validation accepts it, and a table
@@ -11,9 +11,12 @@
 // header, the program headers, the dynamic section, the relocation, symbol,
 // hash, string and version tables, and the NIF entry with its function table.
 // With --code, the edits go to the executable sections instead: native code
-// that no validator can judge, measured apart. --regions keeps the edits to
-// the regions named ("ELF header", "program headers", "nif entry", "nif
-// functions", or a section name such as .gnu.hash).
+// that no validator can judge, measured apart (every kill is counted as a
+// code kill; outside --code, every kill is a finding). --regions keeps the
+// edits to the regions named ("ELF header", "program headers", "nif entry",
+// "nif functions", or a section name such as .gnu.hash). --print-regions prints
+// them instead, "OFFSET SIZE NAME" a line (test/e2e/torture_test.escript
+// mutates the same bytes in a running VM).
 //
 // Outside --code, a mutant that kills the child is a finding: it is written
 // to DIR (if given) and the exit status is 1.
@@ -150,7 +153,7 @@ int main(int argc, char **argv) {
     unsigned long mutations = 10000;
     unsigned long random_seed = 1;
     unsigned max_edits = 8;
-    bool code = false;
+    bool code = false, print_regions = false;
     std::string findings_dir, only_regions;
     std::vector<const char *> libraries;
     for (int i = 1; i < argc; i++) {
@@ -163,6 +166,8 @@ int main(int argc, char **argv) {
             max_edits = std::max(1ul, std::strtoul(argv[++i], nullptr, 10));
         else if (arg == "--regions" && i + 1 < argc)
             only_regions = "," + std::string(argv[++i]) + ",";
+        else if (arg == "--print-regions")
+            print_regions = true;
         else if (arg == "--code")
             code = true;
         else if (arg == "--findings" && i + 1 < argc)
@@ -197,8 +202,6 @@ int main(int argc, char **argv) {
                          path);
             return 2;
         }
-        std::optional<uint64_t> pristine_code =
-                code_fingerprint(original.data(), original.size());
         std::vector<Region> regions = regions_of(path, original, code);
         if (!only_regions.empty())
             regions.erase(std::remove_if(regions.begin(),
@@ -210,6 +213,11 @@ int main(int argc, char **argv) {
                                                     std::string::npos;
                                          }),
                           regions.end());
+        if (print_regions) {
+            for (const Region &r : regions)
+                std::printf("%zu %zu %s\n", r.offset, r.size, r.name.c_str());
+            continue;
+        }
         if (regions.empty()) {
             std::fprintf(stderr,
                          "load_mutation_run: %s: no region to edit\n",
@@ -251,8 +259,8 @@ int main(int argc, char **argv) {
             tally.outcomes[v.outcome]++;
             if (!is_finding(v.outcome))
                 continue;
-            if (code ||
-                code_fingerprint(image.data(), image.size()) != pristine_code) {
+            // The edits are where the mode put them: in the code, or never.
+            if (code) {
                 code_changed_kills++;
                 continue;
             }
@@ -292,6 +300,8 @@ int main(int argc, char **argv) {
         for (const auto &[region, n] : tally.findings_by_region)
             std::printf("  finding in %-24s %8lu\n", region.c_str(), n);
     }
+    if (print_regions)
+        return 0;
     std::printf("findings (kills with the code intact): %lu\n", total_findings);
     return total_findings == 0 ? 0 : 1;
 }

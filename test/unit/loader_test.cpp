@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -202,6 +203,24 @@ TEST(Errors, DynamicLinkerRefusalNamesTheLabelAndLeavesNothing) {
                  "unresolved_nif: undefined symbol: "
                  "erts_fixture_symbol_nobody_defines");
     EXPECT_EQ(open_fd_count(), fds);
+}
+
+// Found by the VM torture test: a name the dynamic linker quotes comes from
+// the image, and its bytes must not reach the message (an Erlang error term).
+TEST(Errors, DynamicLinkerRefusalKeepsImageBytesOutOfTheMessage) {
+    auto image = read_fixture("fixture_unresolved.so");
+    const std::string name = "erts_fixture_symbol_nobody_defines";
+    auto at = std::search(image.begin(), image.end(), name.begin(), name.end());
+    ASSERT_NE(at, image.end());
+    at[4] = '\x01';
+    at[5] = '\xff';
+    void *h = nullptr;
+    char err[512];
+    EXPECT_EQ(load_image(image, "unresolved_nif", &h, err),
+              ERTS_DLOPEN_MEM_DLOPEN_FAILED);
+    EXPECT_STREQ(err,
+                 "unresolved_nif: undefined symbol: "
+                 "erts??ixture_symbol_nobody_defines");
 }
 
 TEST(Errors, NullHandlePointerAndUnknownHandles) {

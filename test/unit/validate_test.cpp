@@ -477,6 +477,9 @@ const std::vector<BrokenCase> &broken_cases() {
                  format("dynamic section: DT_RELA relocation 0 writes into "
                         "the dynamic section, at 0x%llx",
                         (unsigned long long)good.segment(PT_DYNAMIC).p_vaddr)},
+                {"text_segment_zero_filled",
+                 "PT_LOAD segment *: executable, and p_memsz (*) larger than "
+                 "p_filesz (*) leaves code of zeros"},
                 {"load_segment_no_rights",
                  "PT_LOAD segment *: neither readable nor executable (p_flags "
                  "0x0)"},

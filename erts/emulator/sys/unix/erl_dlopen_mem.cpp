@@ -527,6 +527,15 @@ private:
                         (unsigned long long)ph.p_memsz);
             if (ph.p_vaddr + ph.p_memsz < ph.p_vaddr)
                 return fail("PT_LOAD segment %u: address range overflows", i);
+            /* glibc zero-fills the rest: that would be code of zeros. */
+            if ((ph.p_flags & (PF_X | PF_W)) == PF_X &&
+                ph.p_memsz > ph.p_filesz)
+                return fail("PT_LOAD segment %u: executable, and p_memsz "
+                            "(%llu) larger than p_filesz (%llu) leaves code "
+                            "of zeros",
+                            i,
+                            (unsigned long long)ph.p_memsz,
+                            (unsigned long long)ph.p_filesz);
             if (ph.p_align > 1 && (ph.p_align & (ph.p_align - 1)) != 0)
                 return fail("PT_LOAD segment %u: p_align (%llu) is not a power "
                             "of two",
@@ -2372,9 +2381,18 @@ void set_dlopen_error(ErrorBuffer &err,
         text += path_len + 1;
     while (*text == ' ')
         text++;
+    /* The dynamic linker quotes names from the image (symbols, libraries):
+     * its bytes stay out of the message, as in the validator's. */
+    char printable[512];
+    size_t i = 0;
+    for (; i < sizeof printable - 1 && text[i] != '\0'; i++) {
+        unsigned char c = static_cast<unsigned char>(text[i]);
+        printable[i] = c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?';
+    }
+    printable[i] = '\0';
     err.set("%s: %s",
             label && *label ? label : "shared object in memory",
-            text);
+            printable);
 }
 
 } // namespace
