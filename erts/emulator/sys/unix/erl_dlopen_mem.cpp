@@ -914,24 +914,45 @@ private:
      * written data in a writable one outside PT_GNU_RELRO, every allocated
      * section in a loaded segment, at the same bytes by offset and by
      * address. A program header edited to drop a segment or its rights shows
-     * here and nowhere else. Images without them, or whose table lies past
-     * the end (only it was cut off), are not judged. */
+     * here and nowhere else. An image without them (e_shoff and e_shnum 0)
+     * is not judged; one whose table is cut off is refused, as the header it
+     * could hide behind would be. */
     bool check_section_rights() noexcept {
-        if (ehdr_.e_shoff == 0 || ehdr_.e_shnum == 0 ||
-            ehdr_.e_shentsize != sizeof(Shdr) ||
-            !range_within(ehdr_.e_shoff,
-                          (uint64_t)ehdr_.e_shnum * sizeof(Shdr),
-                          size_))
+        uint64_t count = ehdr_.e_shnum;
+        if (count == 0 && ehdr_.e_shoff == 0)
             return true;
-        for (unsigned i = 1; i < ehdr_.e_shnum; i++) {
+        if (ehdr_.e_shentsize != sizeof(Shdr))
+            return fail("section headers: e_shentsize is %u, expected %zu",
+                        (unsigned)ehdr_.e_shentsize,
+                        sizeof(Shdr));
+        if (count == 0 && range_within(ehdr_.e_shoff, sizeof(Shdr), size_)) {
+            /* Extended numbering: the count is the first entry's size. */
+            Shdr first;
+            memcpy(&first, image_ + ehdr_.e_shoff, sizeof first);
+            count = first.sh_size;
+        }
+        if (count == 0 || count > size_ / sizeof(Shdr) ||
+            !range_within(ehdr_.e_shoff, count * sizeof(Shdr), size_))
+            return fail("section headers: table at offset %llu (%llu "
+                        "entries) extends past the end of the image (%zu "
+                        "bytes), is it truncated?",
+                        (unsigned long long)ehdr_.e_shoff,
+                        (unsigned long long)count,
+                        size_);
+        /* PT_GNU_RELRO protects whole pages, from the one it starts in to
+         * the one its end rounds down to. */
+        const uint64_t page = (uint64_t)getpagesize();
+        Addr relro_start = relro_.p_vaddr & ~(page - 1);
+        Addr relro_end = (relro_.p_vaddr + relro_.p_memsz) & ~(page - 1);
+        for (uint64_t i = 1; i < count; i++) {
             Shdr sh;
             memcpy(&sh, image_ + ehdr_.e_shoff + i * sizeof sh, sizeof sh);
             bool nobits = sh.sh_type == SHT_NOBITS;
             if ((sh.sh_flags & SHF_TLS) && sh.sh_size != 0 &&
                 tls_.p_type != PT_TLS)
-                return fail("section %u: thread-local data, but no PT_TLS "
+                return fail("section %llu: thread-local data, but no PT_TLS "
                             "segment",
-                            i);
+                            (unsigned long long)i);
             /* .tbss takes no room in the segments. */
             if (!(sh.sh_flags & SHF_ALLOC) || sh.sh_size == 0 ||
                 (nobits && (sh.sh_flags & SHF_TLS)))
@@ -939,9 +960,9 @@ private:
             ElfW(Word) rights = ((sh.sh_flags & SHF_EXECINSTR) ? PF_X : 0) |
                                 ((sh.sh_flags & SHF_WRITE) ? PF_W : 0);
             if (!in_memory_image(sh.sh_addr, sh.sh_size, rights))
-                return fail("section %u: [0x%llx, +%llu) is not inside a "
+                return fail("section %llu: [0x%llx, +%llu) is not inside a "
                             "loaded segment%s",
-                            i,
+                            (unsigned long long)i,
                             (unsigned long long)sh.sh_addr,
                             (unsigned long long)sh.sh_size,
                             rights & PF_X   ? " that is executable"
@@ -953,19 +974,18 @@ private:
                         load_field<ElfW(Off)>(k, offsetof(Phdr, p_offset)) +
                                 (sh.sh_addr -
                                  load_field<Addr>(k, offsetof(Phdr, p_vaddr))))
-                return fail("section %u: its bytes at offset %llu are not "
+                return fail("section %llu: its bytes at offset %llu are not "
                             "what the segments map at 0x%llx",
-                            i,
+                            (unsigned long long)i,
                             (unsigned long long)sh.sh_offset,
                             (unsigned long long)sh.sh_addr);
             /* Except lld's .relro_padding, which ends the range. */
-            if (nobits && relro_.p_memsz != 0 &&
-                sh.sh_addr < relro_.p_vaddr + relro_.p_memsz &&
-                relro_.p_vaddr < sh.sh_addr + sh.sh_size &&
+            if (nobits && relro_.p_memsz != 0 && sh.sh_addr < relro_end &&
+                relro_start < sh.sh_addr + sh.sh_size &&
                 sh.sh_addr + sh.sh_size != relro_.p_vaddr + relro_.p_memsz)
-                return fail("section %u: zero-initialised data at 0x%llx is "
+                return fail("section %llu: zero-initialised data at 0x%llx is "
                             "made read-only by PT_GNU_RELRO",
-                            i,
+                            (unsigned long long)i,
                             (unsigned long long)sh.sh_addr);
         }
         return true;
@@ -1381,10 +1401,13 @@ private:
                     memcpy(&target, image_ + offset, sizeof target);
                 function = in_memory_image(target, 1, PF_X);
             } else {
-                Sym sym;
+                Sym sym = {};
                 uint64_t offset;
-                file_backed(symtab_ + symbol * sizeof sym, sizeof sym, &offset);
-                memcpy(&sym, image_ + offset, sizeof sym);
+                /* check_symbol found it in the image */
+                if (file_backed(symtab_ + symbol * sizeof sym,
+                                sizeof sym,
+                                &offset))
+                    memcpy(&sym, image_ + offset, sizeof sym);
                 unsigned sym_type = sym.st_info & 0xf;
                 function = symbol != 0 &&
                            (sym.st_shndx == SHN_UNDEF || sym_type == STT_FUNC ||
@@ -1677,7 +1700,7 @@ private:
      * names hashed are bounded by a multiple of the string table. */
     bool check_gnu_hash_lookup(Addr addr) noexcept {
         const unsigned kBits = sizeof(Addr) * 8;
-        uint64_t offset, symbols;
+        uint64_t offset = 0, symbols = 0;
         uint32_t header[4];
         file_backed(addr, sizeof header, &offset);
         memcpy(header, image_ + offset, sizeof header);
