@@ -40,7 +40,7 @@ execute_process(
 
 if(NOT fuzzer_result EQUAL 0)
     message(FATAL_ERROR
-        "validate_fuzzer failed (${fuzzer_result}); the input is in ${ARTIFACT_DIR}. "
+        "${FUZZER} failed (${fuzzer_result}); the input is in ${ARTIFACT_DIR}. "
         "Minimise it with: ${FUZZER} -minimize_crash=1 -runs=100000 <input>, then "
         "save it as test/fuzz/regressions/<what>.bin")
 endif()

@@ -338,8 +338,11 @@ const std::vector<BrokenCase> &broken_cases() {
                  "dynamic section: DT_VERNEED names 'c.so.6', which no "
                  "DT_NEEDED entry names"},
                 {"verneed_aux_chain_past_count",
-                 "dynamic section: DT_VERNEED entry outside the loaded "
-                 "segments"},
+                 "dynamic section: DT_VERNEED record for 'libc.so.6' chains "
+                 "more than its 1 (vn_cnt) versions"},
+                {"version_index_beyond_records",
+                 "dynamic section: version index 32514, but the version "
+                 "records define 1 versions"},
                 {"verneed_without_versym",
                  "dynamic section: DT_VERNEED or DT_VERDEF without "
                  "DT_VERSYM"},

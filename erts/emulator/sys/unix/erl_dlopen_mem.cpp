@@ -758,6 +758,10 @@ private:
             return false;
         if (has_gnu_hash && !check_gnu_hash_lookup(gnu_hash))
             return false;
+        /* Before the relocations: they name symbols, whose versions glibc
+         * looks up. */
+        if (!check_versions(verneed, verdef, versym))
+            return false;
 
         /* Tables given by an address and a size: glibc reads the size, and
          * the entry size, without asking whether they are there. align: the
@@ -905,7 +909,7 @@ private:
         if (!check_function_arrays_relocated())
             return false;
 
-        return check_versions(verneed, verdef, versym);
+        return true;
     }
 
     /* Stage 6: the section headers, when the image has them. The dynamic
@@ -1031,11 +1035,18 @@ private:
      * one version index per symbol, used to index an array of as many
      * versions as the highest index these records give. */
     bool check_versions(Addr verneed, Addr verdef, Addr versym) noexcept {
-        unsigned highest = 0;
-        if (verneed && !check_verneed(verneed, &highest))
+        unsigned highest = 0, records = 0;
+        if (verneed && !check_verneed(verneed, &highest, &records))
             return false;
-        if (verdef && !check_verdef(verdef, &highest))
+        if (verdef && !check_verdef(verdef, &highest, &records))
             return false;
+        /* Linkers number the versions densely, from 1 (a DT_VERDEF's base)
+         * or 2: a higher index leaves versions glibc finds no name for. */
+        if (highest > records + 1)
+            return fail("dynamic section: version index %u, but the version "
+                        "records define %u versions",
+                        highest,
+                        records);
         if (!versym) {
             /* glibc then reads the version of each symbol through NULL. */
             if (highest > 0)
@@ -1046,25 +1057,39 @@ private:
         if (highest == 0)
             return fail("dynamic section: DT_VERSYM without versions to refer "
                         "to (no DT_VERNEED or DT_VERDEF record gives one)");
-        uint64_t offset;
-        if (!file_backed(versym, symbol_count_ * sizeof(ElfW(Half)), &offset))
-            return fail("dynamic section: symbol versioning tables outside the "
-                        "loaded segments");
-        for (uint64_t i = 0; i < symbol_count_; i++) {
-            ElfW(Half) index;
-            memcpy(&index, image_ + offset + i * sizeof index, sizeof index);
-            if ((index & 0x7fff) > highest)
-                return fail("dynamic section: symbol %llu has version index "
-                            "%u, the version records give up to %u",
-                            (unsigned long long)i,
-                            (unsigned)(index & 0x7fff),
-                            highest);
-        }
+        versym_ = versym;
+        highest_version_ = highest;
+        for (uint64_t i = 0; i < symbol_count_; i++)
+            if (!check_symbol_version(i))
+                return false;
         return true;
     }
 
-    bool check_verneed(Addr at, unsigned *highest) noexcept {
-        unsigned entries = 0, records = 0;
+    /* A symbol's entry in DT_VERSYM, which glibc reads for every symbol a
+     * relocation names, in the hash tables' count or not. */
+    bool check_symbol_version(uint64_t symbol) noexcept {
+        uint64_t offset;
+        ElfW(Half) index;
+        if (versym_ == 0)
+            return true;
+        if (symbol > UINT64_MAX / sizeof index ||
+            !file_backed(versym_ + symbol * sizeof index,
+                         sizeof index,
+                         &offset))
+            return fail("dynamic section: symbol versioning tables outside the "
+                        "loaded segments");
+        memcpy(&index, image_ + offset, sizeof index);
+        if ((index & 0x7fff) > highest_version_)
+            return fail("dynamic section: symbol %llu has version index %u, "
+                        "the version records give up to %u",
+                        (unsigned long long)symbol,
+                        (unsigned)(index & 0x7fff),
+                        highest_version_);
+        return true;
+    }
+
+    bool check_verneed(Addr at, unsigned *highest, unsigned *records) noexcept {
+        unsigned entries = 0, libraries = 0;
         for (;;) {
             uint64_t offset;
             ElfW(Verneed) vn;
@@ -1076,7 +1101,7 @@ private:
                             "loaded segments");
             /* Bounds the name comparisons below: each record names another
              * needed library. */
-            if (++records > needed_count_)
+            if (++libraries > needed_count_)
                 return fail("dynamic section: DT_VERNEED has more records "
                             "than there are DT_NEEDED libraries (%u)",
                             needed_count_);
@@ -1090,7 +1115,7 @@ private:
                             "no DT_NEEDED entry names",
                             PrintableName(string_at(vn.vn_file)).text);
             Addr aux = at + vn.vn_aux;
-            for (;;) {
+            for (unsigned k = 1;; k++) {
                 ElfW(Vernaux) a;
                 if (++entries > kMaxVersionEntries)
                     return fail("dynamic section: DT_VERNEED chain too long or "
@@ -1104,6 +1129,16 @@ private:
                                 "outside the string table");
                 if ((unsigned)(a.vna_other & 0x7fff) > *highest)
                     *highest = a.vna_other & 0x7fff;
+                ++*records;
+                /* glibc follows vna_next; a linker ends the chain after
+                 * vn_cnt entries, and what lies beyond is not a record. */
+                if ((a.vna_next == 0) != (k == vn.vn_cnt))
+                    return fail("dynamic section: DT_VERNEED record for "
+                                "'%.64s' chains %s than its %u (vn_cnt) "
+                                "versions",
+                                PrintableName(string_at(vn.vn_file)).text,
+                                a.vna_next == 0 ? "fewer" : "more",
+                                (unsigned)vn.vn_cnt);
                 if (a.vna_next == 0)
                     break;
                 aux += a.vna_next;
@@ -1114,7 +1149,7 @@ private:
         }
     }
 
-    bool check_verdef(Addr at, unsigned *highest) noexcept {
+    bool check_verdef(Addr at, unsigned *highest, unsigned *records) noexcept {
         unsigned entries = 0;
         for (;;) {
             uint64_t offset;
@@ -1128,6 +1163,7 @@ private:
             memcpy(&vd, image_ + offset, sizeof vd);
             if ((unsigned)(vd.vd_ndx & 0x7fff) > *highest)
                 *highest = vd.vd_ndx & 0x7fff;
+            ++*records;
             /* The first name is read whatever vd_cnt says. */
             Addr aux = at + vd.vd_aux;
             for (unsigned k = 0; k < vd.vd_cnt || k == 0; k++) {
@@ -1258,6 +1294,8 @@ private:
 #    endif
             if (symbol != 0 && !check_symbol(symbol))
                 return fail_bad_reloc_symbol(what, i, symbol);
+            if (symbol >= symbol_count_ && !check_symbol_version(symbol))
+                return false;
             if (!check_reloc_kind(type, symbol, plt, i, what))
                 return false;
             if (plt && !check_plt_slot(type, r.r_offset, &next_slot, i))
@@ -2026,6 +2064,8 @@ private:
     uint8_t covered_[kMaxArrayFunctions / 8] = {};
     unsigned needed_count_ = 0;
     Addr pltgot_ = 0; /* DT_PLTGOT */
+    Addr versym_ = 0; /* DT_VERSYM, once its versions are checked */
+    unsigned highest_version_ = 0;
     Addr symtab_ = 0;
     bool writable_targets_ = true; /* no text relocations */
     /* The PT_LOAD segments, by program header index, in address order. */
