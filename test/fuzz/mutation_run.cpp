@@ -290,18 +290,22 @@ int main(int argc, char **argv) {
                     path,
                     mutations,
                     code ? "edits in executable sections"
-                         : "truncations and edits in headers, dynamic tables, "
-                           "NIF entry");
+                    : only_regions.empty()
+                            ? "truncations and edits in headers, "
+                              "dynamic tables, NIF entry"
+                            : "truncations and edits in the "
+                              "regions named");
         for (const auto &[outcome, n] : tally.outcomes)
             std::printf("  %-32s %8lu\n", outcome_name(outcome), n);
         std::printf("  %-32s %8lu\n",
-                    "kills with code bytes changed",
+                    "kills by edits of the code",
                     code_changed_kills);
         for (const auto &[region, n] : tally.findings_by_region)
             std::printf("  finding in %-24s %8lu\n", region.c_str(), n);
     }
     if (print_regions)
         return 0;
-    std::printf("findings (kills with the code intact): %lu\n", total_findings);
+    std::printf("findings (kills by edits outside the code): %lu\n",
+                total_findings);
     return total_findings == 0 ? 0 : 1;
 }
