@@ -350,7 +350,7 @@ const std::vector<BrokenCase> &broken_cases() {
                  "dynamic section: symbol 'fixture_value' has hash 0x2ffbf978 "
                  "in the DT_GNU_HASH chain, its name hashes to 0x2ffbf968"},
                 {"gnu_hash_symbols_in_no_chain",
-                 "dynamic section: symbols 6 to 6 are in no DT_GNU_HASH "
+                 "dynamic section: symbols * to * are in no DT_GNU_HASH "
                  "chain"},
                 {"gnu_hash_bloom_turns_symbol_away",
                  "dynamic section: the DT_GNU_HASH bloom filter turns symbol "
