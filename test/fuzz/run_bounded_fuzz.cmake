@@ -3,7 +3,7 @@
 #
 #   cmake -DFUZZER=... -DSECONDS=... -DDICTIONARY=... -DSEED_DIR=...
 #         -DSCRATCH_CORPUS_DIR=... -DARTIFACT_DIR=... -DCORPUS_DIR=...
-#         -DREGRESSION_DIR=... [-DMAX_LEN=65536] -P run_bounded_fuzz.cmake
+#         -DREGRESSION_DIR=... -P run_bounded_fuzz.cmake
 #
 # Copies the seeds into a fresh scratch corpus (libFuzzer adds what it finds to
 # its first corpus directory; the committed ones are only read) and fuzzes for
@@ -17,10 +17,6 @@ foreach(var FUZZER SECONDS DICTIONARY SEED_DIR SCRATCH_CORPUS_DIR ARTIFACT_DIR
     endif()
 endforeach()
 
-if(NOT DEFINED MAX_LEN)
-    set(MAX_LEN 65536)
-endif()
-
 # A fresh start each run, so that results do not depend on earlier runs.
 file(REMOVE_RECURSE ${SCRATCH_CORPUS_DIR})
 file(MAKE_DIRECTORY ${SCRATCH_CORPUS_DIR} ${ARTIFACT_DIR})
@@ -30,7 +26,7 @@ execute_process(
     COMMAND ${FUZZER}
         -max_total_time=${SECONDS}
         -dict=${DICTIONARY}
-        -max_len=${MAX_LEN}
+        -max_len=65536
         # A slow input is a hang in a validator that should take microseconds.
         -timeout=10
         -print_final_stats=1
@@ -40,7 +36,7 @@ execute_process(
 
 if(NOT fuzzer_result EQUAL 0)
     message(FATAL_ERROR
-        "${FUZZER} failed (${fuzzer_result}); the input is in ${ARTIFACT_DIR}. "
+        "validate_fuzzer failed (${fuzzer_result}); the input is in ${ARTIFACT_DIR}. "
         "Minimise it with: ${FUZZER} -minimize_crash=1 -runs=100000 <input>, then "
         "save it as test/fuzz/regressions/<what>.bin")
 endif()

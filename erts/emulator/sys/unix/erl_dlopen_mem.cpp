@@ -1030,8 +1030,8 @@ private:
 
     /* Symbol versioning, read as glibc's _dl_check_map_versions reads it:
      * DT_VERNEED records, each naming a library the object needs, and their
-     * auxiliary records, followed by next-offsets (the counts are not
-     * consulted); DT_VERDEF records and the name of each; and DT_VERSYM,
+     * auxiliary records, followed by next-offsets (and held to the counts
+     * a linker writes); DT_VERDEF records and the name of each; and DT_VERSYM,
      * one version index per symbol, used to index an array of as many
      * versions as the highest index these records give. */
     bool check_versions(Addr verneed, Addr verdef, Addr versym) noexcept {
@@ -1220,7 +1220,7 @@ private:
             if ((entry & 1) == 0) {
                 if (!check_reloc_target(entry, i, "DT_RELR") ||
                     !note_array_relocation(entry,
-                                           kRelocRelative,
+                                           true,
                                            0,
                                            false,
                                            0,
@@ -1236,7 +1236,7 @@ private:
                                          i,
                                          "DT_RELR") ||
                      !note_array_relocation(base + (bit - 1) * sizeof(Addr),
-                                            kRelocRelative,
+                                            true,
                                             0,
                                             false,
                                             0,
@@ -1301,7 +1301,7 @@ private:
             if (plt && !check_plt_slot(type, r.r_offset, &next_slot, i))
                 return false;
             if (!note_array_relocation(r.r_offset,
-                                       type,
+                                       is_relative(type),
                                        r.r_addend,
                                        entry_size == sizeof(ElfW(Rela)),
                                        symbol,
@@ -1414,13 +1414,25 @@ private:
         return true;
     }
 
+    static bool is_relative(unsigned type) noexcept {
+#    if ERTS_DLOPEN_MEM_RELOC_VALUES
+        return type == kRelocRelative;
+#    else
+        (void)type;
+        return false;
+#    endif
+    }
+
+    /* Only where the relocation types are known (check_function_arrays_
+     * relocated is too). */
     bool note_array_relocation(Addr where,
-                               unsigned type,
+                               bool relative,
                                ElfW(Sxword) addend,
                                bool has_addend,
                                uint64_t symbol,
                                uint64_t i,
                                const char *what) noexcept {
+#    if ERTS_DLOPEN_MEM_RELOC_VALUES
         for (unsigned a = 0; a < 2; a++) {
             const FunctionArray &fa = arrays_[a];
             /* Any overlap with the array: a write across two entries
@@ -1432,7 +1444,7 @@ private:
                     where < fa.start ? 0 : (where - fa.start) / sizeof(Addr);
             const char *array = a == 0 ? "DT_INIT_ARRAY" : "DT_FINI_ARRAY";
             bool function;
-            if (type == kRelocRelative) {
+            if (relative) {
                 Addr target = (Addr)addend;
                 uint64_t offset;
                 if (!has_addend && file_backed(where, sizeof target, &offset))
@@ -1462,6 +1474,10 @@ private:
             uint64_t bit = fa.first_slot + slot;
             covered_[bit / 8] |= (uint8_t)(1u << (bit % 8));
         }
+#    else
+        (void)where, (void)relative, (void)addend, (void)has_addend;
+        (void)symbol, (void)i, (void)what;
+#    endif
         return true;
     }
 
