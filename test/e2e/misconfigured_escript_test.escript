@@ -43,26 +43,35 @@ main(_) ->
     io:format(standard_error, "usage: misconfigured_escript_test.escript LIBRARY~n", []),
     halt(2).
 
-%% {Name, App in priv_nif/2, Name in priv_nif/2, archive holds the
-%% library, expected exit status, texts the output must hold}
+%% {Name, App in priv_nif/2 (Erlang text), Name in priv_nif/2, what the
+%% archive holds under myapp/priv, expected exit status, texts the output
+%% must hold}
 cases() ->
     Report = "The on_load function for module seed_c_nif returned:",
-    [{correct, "myapp", "seed_c_nif", true, 0, ["\"hej\""]},
-     %% rebar3 without escript_incl_priv, or with an entry without .so
-     {library_not_packed, "myapp", "seed_c_nif", false, 127,
-      [Report, "/myapp/priv/seed_c_nif.so"]},
-     %% code:priv_nif/2 takes the name without extension
-     {name_with_extension, "myapp", "seed_c_nif.so", true, 127,
-      [Report, "/myapp/priv/seed_c_nif.so.so"]},
-     {misspelt_application, "my_app", "seed_c_nif", true, 127,
+    Hej = "\"hej\"",
+    [{correct, "myapp", "seed_c_nif", ["seed_c_nif.so"], 0, [Hej]},
+     %% code:priv_nif/2 takes the name without extension, and removes one
+     {name_with_extension, "myapp", "seed_c_nif.so", ["seed_c_nif.so"], 0, [Hej]},
+     %% as code:priv_dir/1 does, it takes the application as a string
+     {application_as_string, "\"myapp\"", "seed_c_nif", ["seed_c_nif.so"], 0, [Hej]},
+     %% rebar3 without escript_incl_priv
+     {library_not_packed, "myapp", "seed_c_nif", [], 127,
+      [Report, "{nif_not_in_archive,",
+       "myapp/priv/seed_c_nif.so is not in the archive of ",
+       "which has under myapp/priv: nothing.",
+       "add {escript_incl_priv, [{myapp, \\\"*.so\\\"}]}"]},
+     %% escript_incl_priv naming other files only
+     {other_files_packed, "myapp", "seed_c_nif", ["README", "data.bin"], 127,
+      [Report, "which has under myapp/priv: README, data.bin."]},
+     {misspelt_application, "my_app", "seed_c_nif", ["seed_c_nif.so"], 127,
       [Report, "{error,bad_name}"]}].
 
-run_case(Work, Image, {Name, App, LibName, Packed, Status, Texts}) ->
+run_case(Work, Image, {Name, App, LibName, PrivFiles, Status, Texts}) ->
     Dir = filename:join(Work, atom_to_list(Name)),
     ok = file:make_dir(Dir),
     Escript = filename:join(Dir, "prog"),
     Beam = nif_module(App, LibName),
-    Lib = [{"myapp/priv/seed_c_nif.so", Image} || Packed],
+    Lib = [{"myapp/priv/" ++ File, Image} || File <- PrivFiles],
     ok = escript:create(Escript, [shebang,
                                   {emu_args, "-escript main seed_c_nif"},
                                   {archive, [{"myapp/ebin/seed_c_nif.beam", Beam} | Lib],

@@ -93,6 +93,9 @@ nif_library() ->
         Library ->
             {ok, Library}
     catch
+        %% The escript's archive lacks the library; Text says what to pack.
+        error:{nif_not_in_archive, Text} ->
+            {error, {load_failed, Text}};
         %% An Erlang/OTP without code:priv_nif/2 loads only from files: that
         %% still works when the priv directory is a directory.
         error:undef ->
