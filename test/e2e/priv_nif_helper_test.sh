@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# priv_nif_helper_test.sh OTP_ROOT STOCK_BIN NIF_SOURCE HELPER_SOURCE
+#
+# The priv_nif helper (lib/priv_nif) on the patched Erlang/OTP in OTP_ROOT and
+# on the stock one whose erl, erlc and escript are in STOCK_BIN (Debian's OTP
+# 25). A NIF module (module seed_c_nif, library NIF_SOURCE) whose on_load
+# calls priv_nif:load/3 is shipped in an escript and as an application
+# directory; each program runs alone in an empty directory with a fresh
+# TMPDIR, and prints its NIF's answer and the mapping its library came from:
+#   patched, escript     from memory (/memfd:), nothing written to TMPDIR
+#   stock, escript       from a private file under TMPDIR, gone after the run
+#   stock, directory     from the library's file in priv
+#   stock, escript, TMPDIR mounted noexec   one line naming noexec and TMPDIR
+#   stock and patched, library not packed   one line naming what is missing
+# Exits 77 (skipped) if STOCK_BIN has no escript.
+set -euo pipefail
+[ $# -eq 4 ] || { echo "usage: $0 OTP_ROOT STOCK_BIN NIF_SOURCE HELPER_SOURCE" >&2; exit 2; }
+otp=$1 stock=$2 nif_src=$3 helper_src=$4
+[ -x "$stock/escript" ] || { echo "priv_nif_helper_test: no $stock/escript: skipped"; exit 77; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "priv_nif_helper_test: FAIL: $*" >&2; exit 1; }
+
+# The NIF library, for the oldest NIF API of the two: newer runtimes load it.
+include=$("$stock/erl" -noshell -eval \
+    'io:format("~s", [filename:join([code:root_dir(), "usr", "include"])]), halt().')
+gcc -shared -fPIC -O2 -I"$include" -o "$work/seed_c_nif.so" "$nif_src"
+
+cat > "$work/seed_c_nif.erl" <<'EOF'
+-module(seed_c_nif).
+-export([main/1, greeting/1, length/1]).
+-nifs([greeting/1, length/1]).
+-on_load(init/0).
+
+init() ->
+    priv_nif:load(myapp, "seed_c_nif", fun(Library) -> erlang:load_nif(Library, 0) end).
+
+greeting(_) -> erlang:nif_error(not_loaded).
+length(_) -> erlang:nif_error(not_loaded).
+
+%% The NIF's answer, and where the library is mapped from.
+main(_) ->
+    {ok, Maps} = file:read_file("/proc/self/maps"),
+    [From | _] = [lists:join(" ", lists:nthtail(5, string:lexemes(Line, " ")))
+                  || Line <- string:split(binary_to_list(Maps), "\n", all),
+                     string:find(Line, "seed_c_nif") =/= nomatch],
+    io:format("~p from ~s~n", [greeting(1), From]).
+EOF
+
+# build <bin-dir> <out-dir> <packed: yes|no>: the beams, an application
+# directory and an escript, by that Erlang/OTP.
+build() {
+    local bin=$1 out=$2 packed=$3
+    mkdir -p "$out/lib/myapp/ebin" "$out/lib/myapp/priv" "$out/lib/priv_nif/ebin"
+    "$bin/erlc" -o "$out/lib/myapp/ebin" "$work/seed_c_nif.erl"
+    "$bin/erlc" -o "$out/lib/priv_nif/ebin" "$helper_src"
+    cp "$work/seed_c_nif.so" "$out/lib/myapp/priv/"
+    "$bin/erl" -noshell -eval '
+        [Out, Packed] = init:get_plain_arguments(),
+        Lib = filename:join(Out, "lib"),
+        Files = [{filename:join(App, F), element(2, {ok, _} = file:read_file(filename:join([Lib, App, F])))}
+                 || {App, F} <- [{"myapp", "ebin/seed_c_nif.beam"}, {"priv_nif", "ebin/priv_nif.beam"}]
+                                ++ [{"myapp", "priv/seed_c_nif.so"} || Packed =:= "yes"]],
+        ok = escript:create(filename:join(Out, "prog"),
+                            [shebang, {emu_args, "-escript main seed_c_nif"}, {archive, Files, []}]),
+        halt().' -extra "$out" "$packed"
+    chmod +x "$out/prog"
+}
+
+# run <name> <escript-bin-dir> <command...>: in an empty directory, with a
+# fresh TMPDIR ($work/<name>.tmp); output in $work/<name>.out.
+run() {
+    local name=$1 bin=$2; shift 2
+    local dir=$work/$name.run
+    mkdir -p "$dir" "$work/$name.tmp"
+    set +e
+    (cd "$dir" && env -i PATH="$bin:/usr/bin:/bin" TMPDIR="$work/$name.tmp" "$@") \
+        > "$work/$name.out" 2>&1
+    echo "exit status $?" >> "$work/$name.out"
+    set -e
+    echo "--- $name:"
+    cat "$work/$name.out"
+}
+expect() { grep -qF -- "$2" "$work/$1.out" || fail "$1: no '$2' in its output"; }
+tmp_empty() { [ -z "$(ls -A "$work/$1.tmp")" ] || fail "$1: left $(ls -A "$work/$1.tmp") in TMPDIR"; }
+
+build "$otp/bin" "$work/patched" yes
+build "$stock" "$work/stock" yes
+build "$stock" "$work/stock_unpacked" no
+build "$otp/bin" "$work/patched_unpacked" no
+
+run patched "$otp/bin" "$work/patched/prog"
+expect patched '"hej" from /memfd:seed_c_nif'
+expect patched 'exit status 0'
+tmp_empty patched
+
+run stock "$stock" "$work/stock/prog"
+expect stock '"hej" from '"$work"'/stock.tmp/priv_nif-'
+expect stock '/seed_c_nif.so (deleted)'
+expect stock 'exit status 0'
+tmp_empty stock
+
+run stock_directory "$stock" erl -noshell -pa "$work/stock/lib/myapp/ebin" \
+    -pa "$work/stock/lib/priv_nif/ebin" -eval 'seed_c_nif:main([]), halt().'
+expect stock_directory '"hej" from '"$work"'/stock/lib/myapp/priv/seed_c_nif.so'
+tmp_empty stock_directory
+
+# The mount is private to the program's mount namespace.
+run stock_noexec "$stock" unshare -m sh -c \
+    'mount -t tmpfs -o noexec tmpfs "$TMPDIR" && exec "$0"' "$work/stock/prog"
+expect stock_noexec 'priv_nif: cannot load NIF library seed_c_nif: it is inside the escript'"'"'s archive, this Erlang/OTP loads NIF libraries from files only, and TMPDIR ('"$work"'/stock_noexec.tmp) is on '"$work"'/stock_noexec.tmp, mounted noexec: set TMPDIR to a directory where files may be executed'
+expect stock_noexec 'exit status 127'
+
+run stock_unpacked "$stock" "$work/stock_unpacked/prog"
+expect stock_unpacked 'priv_nif: '"$work"'/stock_unpacked/prog/myapp/priv/seed_c_nif.so is neither a file nor in an escript'"'"'s archive'
+expect stock_unpacked 'exit status 127'
+tmp_empty stock_unpacked
+
+run patched_unpacked "$otp/bin" "$work/patched_unpacked/prog"
+expect patched_unpacked 'myapp/priv/seed_c_nif.so is not in the archive of '"$work"'/patched_unpacked/prog'
+expect patched_unpacked 'exit status 127'
+
+echo "priv_nif_helper_test: all 6 cases printed what they should"
