@@ -115,7 +115,7 @@ expect stock_noexec 'priv_nif: cannot load NIF library seed_c_nif: it is inside 
 expect stock_noexec 'exit status 127'
 
 run stock_unpacked "$stock" "$work/stock_unpacked/prog"
-expect stock_unpacked 'priv_nif: '"$work"'/stock_unpacked/prog/myapp/priv/seed_c_nif.so is neither a file nor in an escript'"'"'s archive'
+expect stock_unpacked 'priv_nif: '"$work"'/stock_unpacked/prog/myapp/priv/seed_c_nif.so is not in the escript'"'"'s archive: pack it (with rebar3, {escript_incl_priv, [{myapp, "*.so"}]} in rebar.config, or the plugin rebar3_priv_nif)'
 expect stock_unpacked 'exit status 127'
 tmp_empty stock_unpacked
 

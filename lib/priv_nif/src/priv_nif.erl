@@ -68,12 +68,23 @@ load_from_files(App, Name, Load) ->
                         {ok, Image} ->
                             load_extracted(Name, Image, Load);
                         error ->
-                            {error, {load_failed,
-                                     File ++ " is neither a file nor in an"
-                                     " escript's archive"}}
+                            case filelib:is_dir(PrivDir) of
+                                true ->
+                                    %% erlang:load_nif/2 says it is not there
+                                    Load(Path);
+                                false ->
+                                    not_packed(App, File)
+                            end
                     end
             end
     end.
+
+not_packed(App, File) ->
+    {error, {load_failed,
+             File ++ " is not in the escript's archive: pack it (with"
+             " rebar3, {escript_incl_priv, [{" ++ atom_to_list(App)
+             ++ ", \"*.so\"}]} in rebar.config, or the plugin"
+             " rebar3_priv_nif)"}}.
 
 not_in_code_path(App) ->
     {error, {load_failed, "application " ++ atom_to_list(App)
