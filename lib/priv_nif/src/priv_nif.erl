@@ -19,8 +19,9 @@
 %%   loaded from its file. One inside an escript's archive is written to a
 %%   private temporary file (in a new directory, mode 0700, under TMPDIR or
 %%   /tmp), loaded, and removed right after the load, whatever its result;
-%%   if TMPDIR is on a file system mounted noexec, where the dynamic linker
-%%   cannot map it, it says so instead of trying.
+%%   if that load fails and TMPDIR is on a file system mounted noexec,
+%%   where the dynamic linker cannot map it, the error says so. (This last
+%%   way is for Unix: a library loaded on Windows cannot be removed.)
 %%
 %% A failure returns {error, {load_failed, Text}} (or what erlang:load_nif/2
 %% returned), which the on_load function returns. On an Erlang/OTP without
@@ -50,10 +51,19 @@ load_with_priv_nif(App, Name, Load) ->
         {error, bad_name} -> not_in_code_path(App);
         Library -> Load(Library)
     catch
-        error:{nif_not_in_archive, Text} -> {error, {load_failed, Text}}
+        error:{nif_not_in_archive, Text} ->
+            {error, {load_failed, Text}};
+        error:Reason ->
+            {error, {load_failed,
+                     lists:flatten(io_lib:format("code:priv_nif(~p, ~p) failed: ~p",
+                                                 [App, Name, Reason]))}}
     end.
 
-load_from_files(App, Name, Load) ->
+load_from_files(App, Name0, Load) ->
+    Name = case filename:extension(Name0) of
+               ".so" -> filename:rootname(Name0, ".so");
+               _ -> Name0
+           end,
     case code:priv_dir(App) of
         {error, bad_name} ->
             not_in_code_path(App);
@@ -114,48 +124,72 @@ load_extracted(Name, Image, Load) ->
     Cannot = "cannot load NIF library " ++ Name ++ ": it is inside the"
         " escript's archive, this Erlang/OTP loads NIF libraries from files"
         " only, and ",
+    case make_private_dir(TmpDir, 5) of
+        {ok, Dir} ->
+            %% Name may have directories: the file is the last part.
+            Path = filename:join(Dir, filename:basename(Name)),
+            try write_private(Path ++ ".so", Image) of
+                ok ->
+                    explain_noexec(Load(Path), TmpDir, Cannot);
+                {error, Reason} ->
+                    {error, {load_failed,
+                             Cannot ++ "writing it to " ++ Path ++ ".so"
+                             " failed: " ++ file:format_error(Reason)}}
+            after
+                _ = file:delete(Path ++ ".so"),
+                _ = file:del_dir(Dir)
+            end;
+        {error, Reason} ->
+            {error, {load_failed,
+                     Cannot ++ "creating a directory in " ++ TmpDir
+                     ++ " failed: " ++ file:format_error(Reason)}}
+    end.
+
+%% A load that failed where TMPDIR is mounted noexec failed for that
+%% (the dynamic linker cannot map the file): say so, and what to do.
+explain_noexec({error, {load_failed, Text}} = Error, TmpDir, Cannot) ->
     case noexec_mount(TmpDir) of
         {true, Mount} ->
             {error, {load_failed,
                      Cannot ++ "TMPDIR (" ++ TmpDir ++ ") is on " ++ Mount
                      ++ ", mounted noexec: set TMPDIR to a directory where"
-                     " files may be executed"}};
+                     " files may be executed (" ++ Text ++ ")"}};
         false ->
-            Dir = filename:join(TmpDir, "priv_nif-" ++ os:getpid() ++ "-"
-                                ++ integer_to_list(erlang:unique_integer([positive]))),
-            case make_private_dir(Dir) of
-                ok ->
-                    Path = filename:join(Dir, Name),
-                    try write_private(Path ++ ".so", Image) of
-                        ok -> Load(Path);
-                        {error, Reason} ->
-                            {error, {load_failed,
-                                     Cannot ++ "writing it to " ++ Path ++ ".so"
-                                     " failed: " ++ file:format_error(Reason)}}
-                    after
-                        _ = file:delete(Path ++ ".so"),
-                        _ = file:del_dir(Dir)
-                    end;
-                {error, Reason} ->
-                    {error, {load_failed,
-                             Cannot ++ "creating " ++ Dir ++ " failed: "
-                             ++ file:format_error(Reason)}}
-            end
-    end.
+            Error
+    end;
+explain_noexec(Result, _TmpDir, _Cannot) ->
+    Result.
 
 tmp_dir() ->
     case os:getenv("TMPDIR") of
-        Dir when is_list(Dir), Dir =/= "" -> filename:absname(Dir);
+        Dir when is_list(Dir), Dir =/= "" -> normalize(filename:absname(Dir));
         _ -> "/tmp"
     end.
 
-make_private_dir(Dir) ->
+%% Without "." and "..", so that the mount it is on can be found.
+normalize(Path) ->
+    filename:join(lists:reverse(
+                    lists:foldl(fun(".", Acc) -> Acc;
+                                   ("..", [_Root] = Acc) -> Acc;
+                                   ("..", [_ | Acc]) -> Acc;
+                                   (Part, Acc) -> [Part | Acc]
+                                end, [], filename:split(Path)))).
+
+%% A new directory only this user can enter, with a name others cannot
+%% guess; created anew if the name is taken.
+make_private_dir(_TmpDir, 0) ->
+    {error, eexist};
+make_private_dir(TmpDir, Tries) ->
+    Dir = filename:join(TmpDir, "priv_nif-" ++ os:getpid() ++ "-"
+                        ++ integer_to_list(rand:uniform(1 bsl 64), 36)),
     case file:make_dir(Dir) of
         ok ->
             case file:change_mode(Dir, 8#700) of
-                ok -> ok;
+                ok -> {ok, Dir};
                 Error -> _ = file:del_dir(Dir), Error
             end;
+        {error, eexist} ->
+            make_private_dir(TmpDir, Tries - 1);
         Error ->
             Error
     end.
@@ -163,46 +197,62 @@ make_private_dir(Dir) ->
 write_private(File, Image) ->
     case file:open(File, [write, raw, binary, exclusive]) of
         {ok, Fd} ->
-            try
-                ok = file:change_mode(File, 8#700),
-                file:write(Fd, Image)
-            after
-                file:close(Fd)
+            Written = case file:change_mode(File, 8#700) of
+                          ok -> file:write(Fd, Image);
+                          Error -> Error
+                      end,
+            Closed = file:close(Fd),
+            case Written of
+                ok -> Closed;
+                _ -> Written
             end;
         Error ->
             Error
     end.
 
-%% Whether Dir is on a file system mounted noexec (Linux: /proc/mounts;
-%% elsewhere not known, and the load says what goes wrong).
+%% Whether Dir is on a file system mounted noexec (Linux: /proc/mounts,
+%% where of the mounts on one path the last is the visible one; elsewhere
+%% not known). Compared as the bytes of the names.
 noexec_mount(Dir) ->
     case file:read_file("/proc/mounts") of
         {ok, Mounts} ->
-            Parts = filename:split(Dir),
-            Candidates =
-                [{length(filename:split(Target)), Target, Options}
-                 || Line <- string:split(binary_to_list(Mounts), "\n", all),
-                    [_, Target0, _, Options | _] <- [string:lexemes(Line, " ")],
-                    Target <- [unescape_mount(Target0)],
-                    lists:prefix(filename:split(Target), Parts)],
-            case lists:last([{0, "/", ""} | lists:sort(Candidates)]) of
-                {_, Target, Options} ->
-                    case lists:member("noexec", string:lexemes(Options, ",")) of
-                        true -> {true, Target};
-                        false -> false
-                    end
+            Parts = filename:split(native_name(Dir)),
+            Visible =
+                lists:foldl(
+                  fun(Line, Best) ->
+                          case binary:split(Line, <<" ">>, [global]) of
+                              [_, Target0, _, Options | _] ->
+                                  Target = unescape_mount(Target0),
+                                  TParts = filename:split(Target),
+                                  case lists:prefix(TParts, Parts) andalso
+                                      length(TParts) >= element(1, Best) of
+                                      true -> {length(TParts), Target, Options};
+                                      false -> Best
+                                  end;
+                              _ ->
+                                  Best
+                          end
+                  end, {0, <<"/">>, <<>>},
+                  binary:split(Mounts, <<"\n">>, [global])),
+            {_, Target, Options} = Visible,
+            case lists:member(<<"noexec">>, binary:split(Options, <<",">>, [global])) of
+                true -> {true, unicode:characters_to_list(Target, file:native_name_encoding())};
+                false -> false
             end;
         {error, _} ->
             false
     end.
 
+native_name(Dir) ->
+    unicode:characters_to_binary(Dir, unicode, file:native_name_encoding()).
+
 %% /proc/mounts writes a space, tab, newline or backslash as \ooo.
-unescape_mount([$\\, A, B, C | Rest]) when A >= $0, A =< $7 ->
-    [(A - $0) * 64 + (B - $0) * 8 + (C - $0) | unescape_mount(Rest)];
-unescape_mount([C | Rest]) ->
-    [C | unescape_mount(Rest)];
-unescape_mount([]) ->
-    [].
+unescape_mount(<<$\\, A, B, C, Rest/binary>>) when A >= $0, A =< $7 ->
+    <<((A - $0) * 64 + (B - $0) * 8 + (C - $0)), (unescape_mount(Rest))/binary>>;
+unescape_mount(<<C, Rest/binary>>) ->
+    <<C, (unescape_mount(Rest))/binary>>;
+unescape_mount(<<>>) ->
+    <<>>.
 
 %% The on_load report may be lost on this Erlang/OTP: say it here too.
 tell(ok) ->

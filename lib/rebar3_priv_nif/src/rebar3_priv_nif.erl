@@ -16,6 +16,12 @@
 %%
 %% In rebar.config: {plugins, [rebar3_priv_nif]} (from hex, or from a
 %% path: put this application in _checkouts/rebar3_priv_nif).
+%%
+%% Limits: the defaults cover the applications of a single-application
+%% project and the dependencies rebar.config names, not dependencies of
+%% dependencies; in an umbrella project, whose applications are not known
+%% yet when rebar3 starts the plugin, neither the defaults nor the check
+%% apply (name the libraries in escript_incl_priv there).
 -module(rebar3_priv_nif).
 -behaviour(provider).
 
@@ -36,9 +42,12 @@ init(State0) ->
                                         "that match no file."}]),
     State1 = rebar_state:add_provider(State0, Provider),
     Config = rebar_state:get(State1, escript_incl_priv, []),
+    %% What the user wrote, kept for the check (init/1 may run twice).
+    User = rebar_state:get(State1, priv_nif_user_incl_priv, Config),
     Defaults = [{App, "*.so"} || App <- app_names(State1),
                                  not lists:member({App, "*.so"}, Config)],
-    State2 = rebar_state:set(State1, escript_incl_priv, Config ++ Defaults),
+    State2 = rebar_state:set(rebar_state:set(State1, priv_nif_user_incl_priv, User),
+                             escript_incl_priv, Config ++ Defaults),
     %% escriptize runs the provider hooks of its main application, from the
     %% application's options: add the check there.
     Apps = [add_check_hook(App) || App <- rebar_state:project_apps(State2)],
@@ -53,8 +62,9 @@ app_names(State) ->
     Deps = [dep_name(Dep) || Dep <- rebar_state:get(State, deps, [])],
     lists:usort(Project ++ Deps).
 
-dep_name(Dep) when is_atom(Dep) -> Dep;
-dep_name(Dep) when is_tuple(Dep) -> element(1, Dep).
+dep_name(Dep) when is_tuple(Dep) -> dep_name(element(1, Dep));
+dep_name(Dep) when is_binary(Dep) -> binary_to_atom(Dep, utf8);
+dep_name(Dep) when is_atom(Dep) -> Dep.
 
 add_check_hook(AppInfo) ->
     Hooks = rebar_app_info:get(AppInfo, provider_hooks, []),
@@ -71,10 +81,8 @@ add_check_hook(AppInfo) ->
 -spec do(rebar_state:t()) -> {ok, rebar_state:t()}.
 do(State) ->
     AllApps = rebar_state:all_deps(State) ++ rebar_state:project_apps(State),
-    Defaults = [{App, "*.so"} || App <- app_names(State)],
     [check_entry(Entry, AllApps)
-     || Entry <- rebar_state:get(State, escript_incl_priv, []),
-        not lists:member(Entry, Defaults)],
+     || Entry <- rebar_state:get(State, priv_nif_user_incl_priv, [])],
     {ok, State}.
 
 check_entry({App, Pattern} = Entry, AllApps) when is_atom(App) ->
