@@ -29,26 +29,7 @@ include=$("$stock/erl" -noshell -eval \
     'io:format("~s", [filename:join([code:root_dir(), "usr", "include"])]), halt().')
 gcc -shared -fPIC -O2 -I"$include" -o "$work/seed_c_nif.so" "$nif_src"
 
-cat > "$work/seed_c_nif.erl" <<'EOF'
--module(seed_c_nif).
--export([main/1, greeting/1, length/1]).
--nifs([greeting/1, length/1]).
--on_load(init/0).
-
-init() ->
-    priv_nif:load(myapp, "seed_c_nif", fun(Library) -> erlang:load_nif(Library, 0) end).
-
-greeting(_) -> erlang:nif_error(not_loaded).
-length(_) -> erlang:nif_error(not_loaded).
-
-%% The NIF's answer, and where the library is mapped from.
-main(_) ->
-    {ok, Maps} = file:read_file("/proc/self/maps"),
-    [From | _] = [lists:join(" ", lists:nthtail(5, string:lexemes(Line, " ")))
-                  || Line <- string:split(binary_to_list(Maps), "\n", all),
-                     string:find(Line, "seed_c_nif") =/= nomatch],
-    io:format("~p from ~s~n", [greeting(1), From]).
-EOF
+cp "$(dirname "$0")/priv_nif_seed/seed_c_nif.erl" "$work/seed_c_nif.erl"
 
 # build <bin-dir> <out-dir> <packed: yes|no>: the beams, an application
 # directory and an escript, by that Erlang/OTP.

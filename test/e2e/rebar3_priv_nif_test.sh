@@ -18,6 +18,7 @@
 set -euo pipefail
 [ $# -eq 5 ] || { echo "usage: $0 REBAR3 STOCK_BIN NIF_SOURCE HELPER_DIR PLUGIN_DIR" >&2; exit 2; }
 rebar3=$1 stock=$2 nif_src=$3 helper=$4 plugin=$5
+here=$(cd "$(dirname "$0")" && pwd)
 for tool in "$rebar3" "$stock/escript"; do
     [ -x "$tool" ] || { echo "rebar3_priv_nif_test: no $tool: skipped"; exit 77; }
 done
@@ -45,16 +46,7 @@ EOF
 -export([main/1]).
 main(_) -> io:format("~p~n", [seed_c_nif:greeting(1)]).
 EOF
-    cat > "$dir/src/seed_c_nif.erl" <<'EOF'
--module(seed_c_nif).
--export([greeting/1, length/1]).
--nifs([greeting/1, length/1]).
--on_load(init/0).
-init() ->
-    priv_nif:load(myapp, "seed_c_nif", fun(Library) -> erlang:load_nif(Library, 0) end).
-greeting(_) -> erlang:nif_error(not_loaded).
-length(_) -> erlang:nif_error(not_loaded).
-EOF
+    cp "$here/priv_nif_seed/seed_c_nif.erl" "$dir/src/"
     { echo '{deps, [priv_nif]}.'; echo '{escript_main_app, myapp}.'; printf '%s\n' "$@"; } \
         > "$dir/rebar.config"
     local status=0
