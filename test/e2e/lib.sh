@@ -12,6 +12,8 @@ die() { echo "[$E2E_NAME] ERROR: $*" >&2; exit 2; }
 pass() { echo "[$E2E_NAME] PASS: $*"; }
 fail() { echo "[$E2E_NAME] FAIL: $*" >&2; E2E_FAILURES=$((E2E_FAILURES + 1)); }
 skip() { echo "[$E2E_NAME] SKIP: $*"; exit 77; }
+# A failed check that later ones build on: ends the test.
+fail_now() { fail "$*"; finish; }
 
 # Ends the test: exit status 1 if any check failed.
 finish() {
@@ -99,4 +101,14 @@ check_crc_output() {
         fail "CRC-32 output differs from python3 zlib.crc32"
         diff <(echo "$want") <(echo "$got") | sed 's/^/    /' >&2 || true
     fi
+}
+
+# build_nif_for <erl-bin-dir> <source.c> <out.so>: a NIF library built
+# against the erl_nif.h of the Erlang/OTP in <erl-bin-dir> (the oldest NIF
+# API of those a test runs on; newer runtimes load it too).
+build_nif_for() {
+    local include
+    include=$("$1/erl" -noshell -eval \
+        'io:format("~s", [filename:join([code:root_dir(), "usr", "include"])]), halt().')
+    gcc -shared -fPIC -O2 -I"$include" -o "$3" "$2"
 }

@@ -16,18 +16,18 @@
 #   stock and patched, library not packed   one line naming what is missing
 # Exits 77 (skipped) if STOCK_BIN has no escript.
 set -euo pipefail
+# shellcheck disable=SC2034 # used by lib.sh
+E2E_NAME=priv_nif_helper
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
 [ $# -eq 4 ] || { echo "usage: $0 OTP_ROOT STOCK_BIN NIF_SOURCE HELPER_SOURCE" >&2; exit 2; }
 otp=$1 stock=$2 nif_src=$3 helper_src=$4
-[ -x "$stock/escript" ] || { echo "priv_nif_helper_test: no $stock/escript: skipped"; exit 77; }
+[ -x "$stock/escript" ] || skip "no $stock/escript"
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "priv_nif_helper_test: FAIL: $*" >&2; exit 1; }
+make_scratch
+work=$E2E_SCRATCH
 
-# The NIF library, for the oldest NIF API of the two: newer runtimes load it.
-include=$("$stock/erl" -noshell -eval \
-    'io:format("~s", [filename:join([code:root_dir(), "usr", "include"])]), halt().')
-gcc -shared -fPIC -O2 -I"$include" -o "$work/seed_c_nif.so" "$nif_src"
+build_nif_for "$stock" "$nif_src" "$work/seed_c_nif.so"
 
 cp "$(dirname "$0")/priv_nif_seed/seed_c_nif.erl" "$work/seed_c_nif.erl"
 
@@ -65,8 +65,8 @@ run() {
     echo "--- $name:"
     cat "$work/$name.out"
 }
-expect() { grep -qF -- "$2" "$work/$1.out" || fail "$1: no '$2' in its output"; }
-tmp_empty() { [ -z "$(ls -A "$work/$1.tmp")" ] || fail "$1: left $(ls -A "$work/$1.tmp") in TMPDIR"; }
+expect() { grep -qF -- "$2" "$work/$1.out" || fail_now "$1: no '$2' in its output"; }
+tmp_empty() { [ -z "$(ls -A "$work/$1.tmp")" ] || fail_now "$1: left $(ls -A "$work/$1.tmp") in TMPDIR"; }
 
 build "$otp/bin" "$work/patched" yes
 build "$stock" "$work/stock" yes
@@ -104,4 +104,5 @@ run patched_unpacked "$otp/bin" "$work/patched_unpacked/prog"
 expect patched_unpacked 'myapp/priv/seed_c_nif.so is not in the archive of '"$work"'/patched_unpacked/prog'
 expect patched_unpacked 'exit status 127'
 
-echo "priv_nif_helper_test: all 6 cases printed what they should"
+pass "all 6 cases printed what they should"
+finish

@@ -16,24 +16,25 @@
 #                                              then fails on nosuchapp)
 # Exits 77 (skipped) if REBAR3 or STOCK_BIN's escript is missing.
 set -euo pipefail
+# shellcheck disable=SC2034 # used by lib.sh
+E2E_NAME=rebar3_priv_nif
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
 [ $# -eq 5 ] || { echo "usage: $0 REBAR3 STOCK_BIN NIF_SOURCE HELPER_DIR PLUGIN_DIR" >&2; exit 2; }
 rebar3=$1 stock=$2 nif_src=$3 helper=$4 plugin=$5
 here=$(cd "$(dirname "$0")" && pwd)
 for tool in "$rebar3" "$stock/escript"; do
-    [ -x "$tool" ] || { echo "rebar3_priv_nif_test: no $tool: skipped"; exit 77; }
+    [ -x "$tool" ] || skip "no $tool"
 done
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "rebar3_priv_nif_test: FAIL: $*" >&2; exit 1; }
-include=$("$stock/erl" -noshell -eval \
-    'io:format("~s", [filename:join([code:root_dir(), "usr", "include"])]), halt().')
+make_scratch
+work=$E2E_SCRATCH
 
 # project <name> <rebar.config lines...>
 project() {
     local dir=$work/$1; shift
     mkdir -p "$dir/src" "$dir/priv" "$dir/_checkouts"
-    gcc -shared -fPIC -O2 -I"$include" -o "$dir/priv/seed_c_nif.so" "$nif_src"
+    build_nif_for "$stock" "$nif_src" "$dir/priv/seed_c_nif.so"
     ln -s "$helper" "$dir/_checkouts/priv_nif"
     ln -s "$plugin" "$dir/_checkouts/rebar3_priv_nif"
     cat > "$dir/src/myapp.app.src" <<'EOF'
@@ -66,31 +67,32 @@ packed() {  # <name>: whether the escript's archive holds the library
         halt(case lists:keymember("myapp/priv/seed_c_nif.so", 1, Files) of true -> 0; false -> 1 end).' \
         -extra "$work/$1/_build/default/bin/myapp"
 }
-expect_log() { grep -qF -- "$2" "$work/$1.log" || fail "$1: no '$2' in rebar3's output"; }
+expect_log() { grep -qF -- "$2" "$work/$1.log" || fail_now "$1: no '$2' in rebar3's output"; }
 
 project without_plugin
 expect_log without_plugin 'rebar3 exit status 0'
-if packed without_plugin; then fail "without_plugin: the library was packed without the plugin"; fi
+if packed without_plugin; then fail_now "without_plugin: the library was packed without the plugin"; fi
 
 project with_plugin '{plugins, [rebar3_priv_nif]}.'
 expect_log with_plugin 'rebar3 exit status 0'
-packed with_plugin || fail "with_plugin: the library is not in the escript"
+packed with_plugin || fail_now "with_plugin: the library is not in the escript"
 mkdir "$work/run" "$work/run.tmp"
 out=$(cd "$work/run" && env -i PATH="$stock:/usr/bin:/bin" TMPDIR="$work/run.tmp" \
-          "$work/with_plugin/_build/default/bin/myapp" 2>&1) || fail "with_plugin: the escript failed: $out"
+          "$work/with_plugin/_build/default/bin/myapp" 2>&1) || fail_now "with_plugin: the escript failed: $out"
 echo "--- with_plugin: the escript on $("$stock/erl" -noshell -eval 'io:format("OTP ~s", [erlang:system_info(otp_release)]), halt().'): $out"
-[ "$out" = '"hej"' ] || fail "with_plugin: the escript printed $out"
-[ -z "$(ls -A "$work/run.tmp")" ] || fail "with_plugin: the escript left files in TMPDIR"
+[ "$out" = '"hej"' ] || fail_now "with_plugin: the escript printed $out"
+[ -z "$(ls -A "$work/run.tmp")" ] || fail_now "with_plugin: the escript left files in TMPDIR"
 
 project no_extension '{plugins, [rebar3_priv_nif]}.' '{escript_incl_priv, [{myapp, "seed_c_nif"}]}.'
 expect_log no_extension 'rebar3 exit status 0'
 expect_log no_extension 'escript_incl_priv: {myapp,"seed_c_nif"} matches no file in '
 expect_log no_extension '(did you mean "seed_c_nif.so"? escript_incl_priv names files with their extension)'
-packed no_extension || fail "no_extension: the library is not in the escript"
+packed no_extension || fail_now "no_extension: the library is not in the escript"
 
 project no_match '{plugins, [rebar3_priv_nif]}.' '{escript_incl_priv, [{myapp, "*.dll"}, {nosuchapp, "*.so"}]}.'
 expect_log no_match 'escript_incl_priv: {myapp,"*.dll"} matches no file in '
 # rebar3 itself then fails on the unknown application; the warning says why.
 expect_log no_match 'escript_incl_priv: {nosuchapp,"*.so"} names no application of the project or its dependencies'
 
-echo "rebar3_priv_nif_test: all 4 projects built as they should"
+pass "all 4 projects built as they should"
+finish
