@@ -64,7 +64,9 @@ cases() ->
      {other_files_packed, "myapp", "seed_c_nif", ["README", "data.bin"], 127,
       [Report, "which has under myapp/priv: README, data.bin."]},
      {misspelt_application, "my_app", "seed_c_nif", ["seed_c_nif.so"], 127,
-      [Report, "{error,bad_name}"]}].
+      [Report, "{bad_name,", "no application my_app is in the code path, so "
+       "no priv directory holds seed_c_nif.so. Pass code:priv_nif/2 the name "
+       "of the application that has the library in its priv directory"]}].
 
 run_case(Work, Image, {Name, App, LibName, PrivFiles, Status, Texts}) ->
     Dir = filename:join(Work, atom_to_list(Name)),

@@ -14,6 +14,7 @@
 #   stock, directory     from the library's file in priv
 #   stock, escript, TMPDIR mounted noexec   one line naming noexec and TMPDIR
 #   stock and patched, library not packed   one line naming what is missing
+#   stock and patched, application misspelt  one line naming it and the fix
 # Exits 77 (skipped) if STOCK_BIN has no escript.
 set -euo pipefail
 # shellcheck disable=SC2034 # used by lib.sh
@@ -31,12 +32,12 @@ build_nif_for "$stock" "$nif_src" "$work/seed_c_nif.so"
 
 cp "$(dirname "$0")/priv_nif_seed/seed_c_nif.erl" "$work/seed_c_nif.erl"
 
-# build <bin-dir> <out-dir> <packed: yes|no>: the beams, an application
-# directory and an escript, by that Erlang/OTP.
+# build <bin-dir> <out-dir> <packed: yes|no> [<erlc option>...]: the beams,
+# an application directory and an escript, by that Erlang/OTP.
 build() {
-    local bin=$1 out=$2 packed=$3
+    local bin=$1 out=$2 packed=$3; shift 3
     mkdir -p "$out/lib/myapp/ebin" "$out/lib/myapp/priv" "$out/lib/priv_nif/ebin"
-    "$bin/erlc" -o "$out/lib/myapp/ebin" "$work/seed_c_nif.erl"
+    "$bin/erlc" "$@" -o "$out/lib/myapp/ebin" "$work/seed_c_nif.erl"
     "$bin/erlc" -o "$out/lib/priv_nif/ebin" "$helper_src"
     cp "$work/seed_c_nif.so" "$out/lib/myapp/priv/"
     "$bin/erl" -noshell -eval '
@@ -72,6 +73,8 @@ build "$otp/bin" "$work/patched" yes
 build "$stock" "$work/stock" yes
 build "$stock" "$work/stock_unpacked" no
 build "$otp/bin" "$work/patched_unpacked" no
+build "$stock" "$work/stock_misspelt" yes -DAPP=my_app
+build "$otp/bin" "$work/patched_misspelt" yes -DAPP=my_app
 
 run patched "$otp/bin" "$work/patched/prog"
 expect patched '"hej" from /memfd:seed_c_nif'
@@ -104,5 +107,13 @@ run patched_unpacked "$otp/bin" "$work/patched_unpacked/prog"
 expect patched_unpacked 'myapp/priv/seed_c_nif.so is not in the archive of '"$work"'/patched_unpacked/prog'
 expect patched_unpacked 'exit status 127'
 
-pass "all 6 cases printed what they should"
+run stock_misspelt "$stock" "$work/stock_misspelt/prog"
+expect stock_misspelt 'priv_nif: application my_app is not in the code path: pass priv_nif:load/3 the name of the application that has the library in its priv directory, as its .app file names it'
+expect stock_misspelt 'exit status 127'
+
+run patched_misspelt "$otp/bin" "$work/patched_misspelt/prog"
+expect patched_misspelt 'no application my_app is in the code path, so no priv directory holds seed_c_nif.so. Pass code:priv_nif/2 the name of the application that has the library in its priv directory, as its .app file names it'
+expect patched_misspelt 'exit status 127'
+
+pass "all 8 cases printed what they should"
 finish

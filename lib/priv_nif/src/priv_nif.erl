@@ -48,10 +48,10 @@ load(App, Name, Load) when is_atom(App), is_list(Name), is_function(Load, 1) ->
 
 load_with_priv_nif(App, Name, Load) ->
     try code:priv_nif(App, Name) of
-        {error, bad_name} -> not_in_code_path(App);
         Library -> Load(Library)
     catch
-        error:{nif_not_in_archive, Text} ->
+        error:{Why, Text} when Why =:= nif_not_in_archive;
+                               Why =:= bad_name ->
             {error, {load_failed, Text}};
         error:Reason ->
             {error, {load_failed,
@@ -98,7 +98,9 @@ not_packed(App, File) ->
 
 not_in_code_path(App) ->
     {error, {load_failed, "application " ++ atom_to_list(App)
-             ++ " is not in the code path"}}.
+             ++ " is not in the code path: pass priv_nif:load/3 the name of"
+                " the application that has the library in its priv"
+                " directory, as its .app file names it"}}.
 
 %% Through erl_prim_loader, which reads escripts' archives: read_file/1
 %% from OTP 26 on, get_file/1 before.

@@ -7,8 +7,13 @@
 -nifs([greeting/1, length/1]).
 -on_load(init/0).
 
+%% The application the library is in; the tests misspell it with -DAPP=...
+-ifndef(APP).
+-define(APP, myapp).
+-endif.
+
 init() ->
-    priv_nif:load(myapp, "seed_c_nif", fun(Library) -> erlang:load_nif(Library, 0) end).
+    priv_nif:load(?APP, "seed_c_nif", fun(Library) -> erlang:load_nif(Library, 0) end).
 
 greeting(_) -> erlang:nif_error(not_loaded).
 length(_) -> erlang:nif_error(not_loaded).

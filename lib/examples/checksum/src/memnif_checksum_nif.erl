@@ -87,14 +87,13 @@ nif_library() ->
 -else.
 nif_library() ->
     try code:priv_nif(?APP, ?LIB) of
-        {error, bad_name} ->
-            {error, {load_failed, "application " ++ atom_to_list(?APP) ++
-                                  " is not in the code path"}};
         Library ->
             {ok, Library}
     catch
-        %% The escript's archive lacks the library; Text says what to pack.
-        error:{nif_not_in_archive, Text} ->
+        %% The application is not in the code path, or the escript's archive
+        %% lacks the library; Text says so, and what to do.
+        error:{Why, Text} when Why =:= bad_name;
+                               Why =:= nif_not_in_archive ->
             {error, {load_failed, Text}};
         %% An Erlang/OTP without code:priv_nif/2 loads only from files: that
         %% still works when the priv directory is a directory.
