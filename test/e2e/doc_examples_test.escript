@@ -1,24 +1,33 @@
 #!/usr/bin/env escript
 %% SPDX-License-Identifier: Apache-2.0
 %%
-%% doc_examples_test.escript FILE...
+%% doc_examples_test.escript HELPER_SOURCE FILE...
 %%
-%% The Erlang examples of the docs, checked as the compiler would: every
-%% ```erlang block of each FILE (Markdown, or an .erl file's -doc texts;
-%% <code type="erl"> in OTP's XML docs)
-%% that loads a NIF library (it mentions load_nif, priv_nif or memory =>)
-%% must parse, and one that holds function definitions must compile with
-%% no error: a call to a function it does not define or import (the
-%% nif_image_path() of an earlier erlang:load_nif/2 example) fails the
-%% test. A block of declarations without -module is compiled as the body
-%% of a module. A block of expressions only must parse. Prints each block
-%% and what was checked.
+%% The Erlang examples of the docs, checked as the compiler would and run
+%% as written: every ```erlang block of each FILE (Markdown, or an .erl
+%% file's -doc texts; <code type="erl"> in OTP's XML docs) that loads a NIF
+%% library (it mentions load_nif, priv_nif or memory =>) must parse. One
+%% that holds function definitions must compile with no error: a call to a
+%% function it does not define or import (the nif_image_path() of an
+%% earlier erlang:load_nif/2 example) fails the test. A block of
+%% declarations without -module is compiled as the body of a module named
+%% after its library. A block of expressions only must parse (its
+%% variables are the reader's to bind).
+%%
+%% Then the compiled module runs, in a new runtime system of the Erlang/OTP
+%% that runs this script: a NIF library is built for it (C, with the
+%% module's -nifs, each NIF returning {Module, Name}) and put where the
+%% block looks for it: the current directory for a path, the priv
+%% directory of the application for code:priv_nif/2 and priv_nif:load/3
+%% (HELPER_SOURCE, lib/priv_nif's module), which run twice, from
+%% directories and from an escript's archive. The module is loaded (its
+%% on_load function loads the library; a block without -on_load has its
+%% 0-arity functions called, each to return ok) and each NIF is called.
+%% Prints each block and what was checked.
 -mode(compile).
 
-main([]) ->
-    io:format(standard_error, "usage: doc_examples_test.escript FILE...~n", []),
-    halt(2);
-main(Files) ->
+main([Helper | Files]) when Files =/= [] ->
+    put(helper_source, Helper),
     Results = lists:append([check_file(F) || F <- Files]),
     Failed = [R || {error, _} = R <- Results],
     io:format("doc_examples: ~w examples in ~w files, ~w failed~n",
@@ -27,7 +36,11 @@ main(Files) ->
              {[], _} -> 1;          % nothing found is a failure too
              {_, []} -> 0;
              _ -> 1
-         end).
+         end);
+main(_) ->
+    io:format(standard_error,
+              "usage: doc_examples_test.escript HELPER_SOURCE FILE...~n", []),
+    halt(2).
 
 check_file(File) ->
     {ok, Bin} = file:read_file(File),
@@ -41,15 +54,15 @@ check_file(File) ->
      || {Line, Block} <- Blocks, is_nif_example(Block)].
 
 %% <code type="erl"> ... </code> blocks of OTP's XML docs (OTP 25), the
-%% entities undone.
+%% entities undone; and <code type="none">, which erl_nif.xml uses for
+%% Erlang too.
 xml_blocks([], _, Acc) ->
     lists:reverse(Acc);
 xml_blocks([L | Ls], N, Acc) ->
-    case string:find(L, "<code type=\"erl\">") of
+    case code_start(L) of
         nomatch ->
             xml_blocks(Ls, N + 1, Acc);
-        Start ->
-            First = lists:nthtail(length("<code type=\"erl\">"), Start),
+        First ->
             {Block, Rest} = lists:splitwith(fun(X) -> string:find(X, "</code>") =:= nomatch end,
                                             [First | Ls]),
             {Last, After} = case Rest of
@@ -58,6 +71,14 @@ xml_blocks([L | Ls], N, Acc) ->
                             end,
             Code = lists:flatten(lists:join("\n", Block ++ [Last])),
             xml_blocks(After, N + length(Block) + 1, [{N, unescape(Code)} | Acc])
+    end.
+
+code_start(Line) ->
+    Tags = ["<code type=\"erl\">", "<code type=\"none\">"],
+    case [lists:nthtail(length(Tag), Start)
+          || Tag <- Tags, Start <- [string:find(Line, Tag)], Start =/= nomatch] of
+        [First | _] -> First;
+        [] -> nomatch
     end.
 
 unescape("&lt;" ++ T) -> [$< | unescape(T)];
@@ -100,7 +121,7 @@ check_block(File, Line, Block) ->
         {ok, Forms} ->
             case [F || {function, _, _, _, _} = F <- Forms] of
                 [] -> report(Where, "declarations parse", ok);
-                _ -> report(Where, "compiles", compile_forms(Forms))
+                _ -> compile_and_run(Where, Block, Forms)
             end;
         not_forms ->
             report(Where, "expressions parse", expressions(Block))
@@ -136,19 +157,37 @@ split_forms([{dot, _} = Dot | Ts], Cur, Acc) ->
 split_forms([T | Ts], Cur, Acc) ->
     split_forms(Ts, [T | Cur], Acc).
 
-%% Compiled as a module (named doc_example if the block names none), with
+compile_and_run(Where, Block, Forms) ->
+    case library(Block) of
+        none ->
+            report(Where, "names the library it loads",
+                   {error, "no code:priv_nif(App, \"Name\"), "
+                           "priv_nif:load(App, \"Name\", _), "
+                           "load_nif(\"Path\", _) or read_file(\"Path\")"});
+        Library ->
+            Default = list_to_atom(library_name(Library)),
+            case compile_forms(Forms, Default) of
+                {ok, Module, Beam} ->
+                    report(Where, "compiles", ok),
+                    run(Where, Library, Module, Beam, Forms);
+                Error ->
+                    report(Where, "compiles", Error)
+            end
+    end.
+
+%% Compiled as a module (named Default if the block names none), with
 %% its functions exported so that none is unused; errors only count.
-compile_forms(Forms0) ->
+compile_forms(Forms0, Default) ->
     Forms1 = case [M || {attribute, _, module, M} <- Forms0] of
-                 [] -> [{attribute, 1, module, doc_example} | Forms0];
+                 [] -> [{attribute, 1, module, Default} | Forms0];
                  _ -> Forms0
              end,
     Exports = [{N, A} || {function, _, N, A, _} <- Forms1],
     [Module | Rest] = reorder(Forms1),
     Forms = [Module, {attribute, 1, export, Exports} | Rest],
     case compile:forms(Forms, [return_errors, binary]) of
-        {ok, _, _} -> ok;
-        {ok, _, _, _} -> ok;
+        {ok, Mod, Beam} -> {ok, Mod, Beam};
+        {ok, Mod, Beam, _} -> {ok, Mod, Beam};
         {error, Errors, _} ->
             {error, [[io_lib:format("line ~w: ~ts; ", [L, M:format_error(E)])
                       || {L, M, E} <- flat_errors(Es)] || {_, Es} <- Errors]}
@@ -175,4 +214,160 @@ expressions(Block) ->
             end;
         {error, {L, M, E}, _} ->
             {error, io_lib:format("line ~w: ~ts", [L, M:format_error(E)])}
+    end.
+
+%% Where the block looks for its library: {priv, App, Name} (code:priv_nif/2),
+%% {helper, App, Name} (priv_nif:load/3) or {cwd, File} (a path).
+library(Block) ->
+    Patterns = [{helper, "priv_nif:load\\(\\s*([a-z][A-Za-z0-9_@]*)\\s*,\\s*\"([^\"]+)\""},
+                {priv, "priv_nif\\(\\s*([a-z][A-Za-z0-9_@]*)\\s*,\\s*\"([^\"]+)\""},
+                {cwd, "load_nif\\(\\s*\"([^\"]+)\""},
+                {cwd, "read_file\\(\\s*\"([^\"]+)\""}],
+    case [list_to_tuple([Kind | Captured])
+          || {Kind, Re} <- Patterns,
+             {match, Captured} <- [re:run(Block, Re, [{capture, all_but_first, list}])]] of
+        [First | _] -> First;
+        [] -> none
+    end.
+
+library_name({cwd, File}) -> filename:rootname(filename:basename(File), ".so");
+library_name({_, _App, Name}) -> filename:rootname(Name, ".so").
+
+%% Runs the module where its library is; every way must print ok.
+run(Where, Library, Module, Beam, Forms) ->
+    Work = work_dir(),
+    try
+        Nifs = lists:append([Fs || {attribute, _, nifs, Fs} <- Forms]),
+        Calls = case [on_load || {attribute, _, on_load, _} <- Forms] of
+                    [] -> [F || {function, _, F, 0, _} <- Forms,
+                                not lists:member({F, 0}, Nifs)];
+                    _ -> []
+                end,
+        Image = build_nif(Work, Module, Nifs),
+        Runner = runner(Module, Calls, Nifs),
+        Results = [{How, run_way(Work, How, Library, Module, Beam, Runner, Image)}
+                   || How <- ways(Library)],
+        What = io_lib:format("runs (~ts): loads ~w, ~w NIF(s) answer",
+                             [lists:join(", ", [atom_to_list(H) || {H, _} <- Results]),
+                              Module, length(Nifs)]),
+        report(Where, What,
+               case [{H, Out} || {H, {error, Out}} <- Results] of
+                   [] -> ok;
+                   Bad -> {error, io_lib:format("~p", [Bad])}
+               end)
+    after
+        os:cmd("rm -rf '" ++ Work ++ "'")
+    end.
+
+ways({cwd, _}) -> [cwd];
+ways(_) -> [directories, escript].
+
+work_dir() ->
+    Base = case os:getenv("TMPDIR") of false -> "/tmp"; T -> T end,
+    Dir = filename:join(Base, "doc_examples_" ++ os:getpid() ++ "_"
+                        ++ integer_to_list(erlang:unique_integer([positive]))),
+    ok = file:make_dir(Dir),
+    Dir.
+
+%% A C NIF library for Module whose NIFs return {Module, Name}.
+build_nif(Work, Module, Nifs) ->
+    Funs = [io_lib:format("static ERL_NIF_TERM nif_~b(ErlNifEnv *env, int argc, "
+                          "const ERL_NIF_TERM argv[])\n{\n    (void)argc; (void)argv;\n"
+                          "    return enif_make_tuple2(env, enif_make_atom(env, \"~s\"), "
+                          "enif_make_atom(env, \"~s\"));\n}\n", [I, Module, F])
+            || {I, {F, _}} <- enumerate(Nifs)],
+    Table = [io_lib:format("    {\"~s\", ~b, nif_~b, 0},\n", [F, A, I])
+             || {I, {F, A}} <- enumerate(Nifs)],
+    Src = ["#include <erl_nif.h>\n", Funs,
+           %% ERL_NIF_INIT counts the elements: no terminator (GNU C
+           %% takes an empty table)
+           "static ErlNifFunc nif_funcs[] = {\n", Table, "};\n",
+           io_lib:format("ERL_NIF_INIT(~s, nif_funcs, NULL, NULL, NULL, NULL)\n", [Module])],
+    C = filename:join(Work, "nif.c"),
+    So = filename:join(Work, "nif.so"),
+    ok = file:write_file(C, Src),
+    Include = filename:join([code:root_dir(), "usr", "include"]),
+    {0, _} = command(Work, os:find_executable("cc"),
+                     ["-shared", "-fPIC", "-I", Include, "-o", So, C]),
+    {ok, Image} = file:read_file(So),
+    Image.
+
+enumerate(L) -> lists:zip(lists:seq(1, length(L)), L).
+
+%% A module whose main/1 loads Module, calls what the block does not call
+%% by itself and its NIFs, and prints what it saw.
+runner(Module, Calls, Nifs) ->
+    Src = io_lib:format(
+            "-module(doc_example_run).~n"
+            "-export([main/1]).~n"
+            "main(_) ->~n"
+            "    R = try~n"
+            "            {module, M} = code:ensure_loaded(~w),~n"
+            "            [ok = M:F() || F <- ~w],~n"
+            "            [{M, F} = apply(M, F, lists:duplicate(A, 0)) || {F, A} <- ~w],~n"
+            "            ok~n"
+            "        catch C:E:S -> {C, E, S}~n"
+            "        end,~n"
+            "    io:format(\"doc_example_run: ~~p~~n\", [R]).~n",
+            [Module, Calls, Nifs]),
+    {ok, Tokens, _} = erl_scan:string(lists:flatten(Src)),
+    Forms = [F || Ts <- split_forms(Tokens, [], []), {ok, F} <- [erl_parse:parse_form(Ts)]],
+    {ok, doc_example_run, Beam} = compile:forms(Forms, [binary]),
+    Beam.
+
+%% Lays the files out for one way and runs the runner there.
+run_way(Work, How, Library, Module, Beam, Runner, Image) ->
+    Dir = filename:join(Work, atom_to_list(How)),
+    ok = file:make_dir(Dir),
+    Files = layout(How, Library, Module, Beam, Runner, Image),
+    Erl = filename:join([code:root_dir(), "bin", "erl"]),
+    {Status, Out} =
+        case How of
+            escript ->
+                Escript = filename:join(Work, "prog"),
+                ok = escript:create(Escript, [shebang,
+                                              {emu_args, "-escript main doc_example_run"},
+                                              {archive, Files, []}]),
+                command(Dir, filename:join([code:root_dir(), "bin", "escript"]), [Escript]);
+            _ ->
+                [ok = filelib:ensure_dir(filename:join(Dir, F)) || {F, _} <- Files],
+                [ok = file:write_file(filename:join(Dir, F), B) || {F, B} <- Files],
+                Paths = lists:usort([filename:dirname(F) || {F, _} <- Files,
+                                                            filename:extension(F) =:= ".beam"]),
+                command(Dir, Erl, ["-noshell"] ++ lists:append([["-pa", P] || P <- Paths])
+                        ++ ["-eval", "doc_example_run:main([]), halt()."])
+        end,
+    io:format("~w: exit status ~w: ~ts", [How, Status, Out]),
+    case Status =:= 0 andalso string:find(Out, "doc_example_run: ok\n") =/= nomatch of
+        true -> ok;
+        false -> {error, Out}
+    end.
+
+layout(cwd, {cwd, File}, Module, Beam, Runner, Image) ->
+    [{atom_to_list(Module) ++ ".beam", Beam}, {"doc_example_run.beam", Runner},
+     {filename:rootname(File, ".so") ++ ".so", Image}];
+layout(How, {Kind, App, Name}, Module, Beam, Runner, Image) ->
+    A = case How of escript -> App; _ -> filename:join("lib", App) end,
+    [{filename:join([A, "ebin", atom_to_list(Module) ++ ".beam"]), Beam},
+     {filename:join([A, "ebin", "doc_example_run.beam"]), Runner},
+     {filename:join([A, "priv", filename:rootname(Name, ".so") ++ ".so"]), Image}]
+        ++ case Kind of
+               helper ->
+                   {ok, priv_nif, Helper} = compile:file(get(helper_source), [binary]),
+                   P = case How of escript -> "priv_nif"; _ -> "lib/priv_nif" end,
+                   [{filename:join([P, "ebin", "priv_nif.beam"]), Helper}];
+               priv ->
+                   []
+           end.
+
+%% Runs Program with Args in Dir; returns its exit status and output.
+command(Dir, Program, Args) ->
+    Port = open_port({spawn_executable, Program},
+                     [{args, Args}, {cd, Dir}, exit_status, stderr_to_stdout, binary]),
+    collect(Port, []).
+
+collect(Port, Acc) ->
+    receive
+        {Port, {data, D}} -> collect(Port, [Acc, D]);
+        {Port, {exit_status, S}} -> {S, unicode:characters_to_list(iolist_to_binary(Acc))}
     end.
