@@ -108,16 +108,15 @@ name=$(git -C "$repo" -c core.abbrev=7 format-patch --root -1 --no-signature \
            --no-numbered -o "$tmp/out" HEAD)
 name=$(basename "$name")
 
-# The patch for one version: numbered 1 of the series' length.
+# The patch for one version: unnumbered, as the rest of the series, so
+# that it does not change when the series grows.
 series_entries() {   # <version>: the series file's entries
     local list=$root/erts/patches/otp-$1/series
     [ -f "$list" ] || die "no series file $list"
     sed -e 's/[[:space:]]*#.*$//' -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' "$list" | grep -v '^$' || true
 }
 patch_for() {        # <version> <output>
-    local n
-    n=$(series_entries "$1" | wc -l)
-    sed "1,/^Subject: /s|^Subject: \[PATCH\] |Subject: [PATCH 1/$n] |" "$tmp/out/$name" > "$2"
+    cp "$tmp/out/$name" "$2"
 }
 rel_path() { echo "erts/patches/otp-$1/$name"; }
 check_first() {      # <version>: the series starts with this patch
