@@ -162,20 +162,22 @@ beam=$(find "$src/bin" -name beam.smp -type f | head -n 1)
 [ -n "$beam" ] || die "no beam.smp after the series"
 # The loader is C++ without exceptions or RTTI: it must need nothing from
 # libstdc++, or the emu flavour (linked with $(CC)) would not link.
-obj=$(find "$src/erts/emulator/obj" -name erl_dlopen_mem.o | head -n 1)
-[ -n "$obj" ] || die "erl_dlopen_mem.o was not built with a C++ compiler configured"
-if nm -u "$obj" | grep -E ' (_Zn|_Zd|__cxa_|__gxx_|_ZSt|_ZNSt)' >&2; then
-    die "erl_dlopen_mem.o needs libstdc++ (symbols above)"
-fi
-log "erl_dlopen_mem.o needs nothing from libstdc++"
+for name in erl_dlopen_mem_validate.o erl_dlopen_mem.o; do
+    obj=$(find "$src/erts/emulator/obj" -name "$name" | head -n 1)
+    [ -n "$obj" ] || die "$name was not built with a C++ compiler configured"
+    if nm -u "$obj" | grep -E ' (_Zn|_Zd|__cxa_|__gxx_|_ZSt|_ZNSt)' >&2; then
+        die "$name needs libstdc++ (symbols above)"
+    fi
+    log "$name needs nothing from libstdc++"
+done
 
 # Without a C++ compiler.
 log "without a C++ compiler: git clean, configure CXX=false"
 git -C "$src" clean -q -fdx
 configure "CXX=false" "$cc" false || die "configure with CXX=false failed on the final tree"
 build_emulator "CXX=false" || die "the final tree does not build with CXX=false (log: $scratch/make.log)"
-[ -z "$(find "$src/erts/emulator/obj" -name erl_dlopen_mem.o)" ] \
-    || die "erl_dlopen_mem.o was built although CXX=false"
+[ -z "$(find "$src/erts/emulator/obj" -name 'erl_dlopen_mem*.o')" ] \
+    || die "erl_dlopen_mem*.o were built although CXX=false"
 beam=$(find "$src/bin" -name beam.smp -type f | head -n 1)
 [ -n "$beam" ] || die "no beam.smp built with CXX=false"
 # Run it, calling load_nif/2 from a module's on_load, where NIF libraries

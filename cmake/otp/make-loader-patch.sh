@@ -7,7 +7,7 @@
 # make-loader-patch.sh [--root <project-root>] --path <otp-version>
 #
 # The first commit of every OTP series adds the files that
-# erts/patches/MANIFEST lists (the loader, erl_dlopen_mem.{h,cpp}). This
+# erts/patches/MANIFEST lists (the loader, erl_dlopen_mem*.{h,cpp}). This
 # script makes that commit's patch from the files as they are, the way
 # `git format-patch` writes it, and always the same bytes for the same files:
 # fixed author, date and message (below), a throw-away repository that reads
@@ -65,10 +65,11 @@ files behind.
 
 glibc's dlopen() is not a validator: a truncated image kills the
 process with SIGBUS and corrupt tables with SIGSEGV. The image is
-therefore checked first (the ELF header, the program headers and loaded
-segments, the dynamic section and the tables it points to), then copied
-into a sealed memfd (where memfds are refused, an unlinked POSIX shared
-memory object or temporary file) and opened with dlopen() through
+therefore checked first, by erts_dlopen_mem_validate() in
+erl_dlopen_mem_validate.cpp (the ELF header, the program headers and
+loaded segments, the dynamic section and the tables it points to), then
+copied into a sealed memfd (where memfds are refused, an unlinked POSIX
+shared memory object or temporary file) and opened with dlopen() through
 /proc/<pid>/fd/N. The handle is an ordinary dlopen() handle.
 
 The loader is C++ without exceptions or RTTI and uses nothing from

@@ -1,0 +1,2010 @@
+/*
+ * %CopyrightBegin%
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright 2026 Seed f4317cee maintainers. All Rights Reserved.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ *
+ * %CopyrightEnd%
+ */
+
+/*
+ * How an image is judged: erts_dlopen_mem_validate() (erl_dlopen_mem.h),
+ * which erts_dlopen_mem() (erl_dlopen_mem.cpp) calls before the image goes
+ * anywhere near the dynamic linker. Only system headers are used, so this
+ * file builds and is tested outside of erts. It must not need libstdc++: no
+ * exceptions, no RTTI, no operator new, no thread-safe statics.
+ */
+
+#ifndef _GNU_SOURCE
+#    define _GNU_SOURCE
+#endif
+
+#include "erl_dlopen_mem.h"
+#include "erl_dlopen_mem_errbuf.h"
+
+#if !defined(__linux__)
+
+extern "C" int erts_dlopen_mem_validate(const void *,
+                                        size_t,
+                                        char *errbuf,
+                                        size_t errbuf_size) {
+    return refuse_unsupported(errbuf, errbuf_size);
+}
+
+#else /* __linux__ */
+
+#    include <elf.h>
+#    include <link.h>
+#    include <stddef.h>
+#    include <stdint.h>
+#    include <stdlib.h>
+#    include <string.h>
+#    include <unistd.h>
+
+#    ifndef DF_1_PIE
+#        define DF_1_PIE 0x08000000
+#    endif
+#    ifndef DT_RELRSZ
+#        define DT_RELRSZ  35
+#        define DT_RELR    36
+#        define DT_RELRENT 37
+#    endif
+#    ifndef PT_GNU_RELRO
+#        define PT_GNU_RELRO 0x6474e552
+#    endif
+
+/* The ELF header of the object this code is linked into: it tells the class,
+ * byte order and machine of this process, whatever the architecture. */
+extern "C" const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
+
+namespace {
+
+/* ------------------------------------------------------------------------
+ * Validation
+ *
+ * Stages, in order: the ELF header, the program header table, the PT_LOAD
+ * segments, the other segments the dynamic linker reads through its
+ * mapping, and the dynamic section with the tables it points at. Every
+ * structure is copied into a local before it is read (the image may be
+ * unaligned), and every range check is written so that it cannot overflow.
+ */
+
+typedef ElfW(Ehdr) Ehdr;
+typedef ElfW(Phdr) Phdr;
+typedef ElfW(Dyn) Dyn;
+typedef ElfW(Sym) Sym;
+typedef ElfW(Shdr) Shdr;
+typedef ElfW(Addr) Addr;
+
+/* Real shared objects have about a dozen; bionic caps the table at 64 KiB. */
+const unsigned kMaxProgramHeaders = 65536 / sizeof(Phdr);
+const unsigned kNativeClass = sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32;
+const unsigned kNativeData =
+        __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB : ELFDATA2MSB;
+/* The relocation type of the host's PLT relocations (DT_PLTREL): glibc
+ * asserts it. */
+#    if defined(__i386__) || defined(__arm__) || defined(__mips__)
+const ElfW(Sxword) kNativePltRel = DT_REL;
+#    else
+const ElfW(Sxword) kNativePltRel = DT_RELA;
+#    endif
+/* glibc's LIBC_ABI_MAX: the EI_ABIVERSION values it accepts with
+ * ELFOSABI_GNU are those below it (libc-abis: UNIQUE, IFUNC on the
+ * architectures that list it, ABSOLUTE). Measured with glibc 2.36: 0 to 3
+ * on x86_64, 0 to 2 on aarch64. An older glibc accepts fewer, and refuses
+ * the others cleanly. */
+#    if defined(__x86_64__) || defined(__i386__) || defined(__powerpc__) ||    \
+            defined(__sparc__)
+const unsigned kGnuAbiVersionLimit = 4;
+#    else
+const unsigned kGnuAbiVersionLimit = 3;
+#    endif
+/* The relocation types this host's dynamic linker applies in a shared
+ * object: glibc's elf_machine_rela (2.36 and later) for x86_64 and aarch64,
+ * where the other types are refused (cleanly, but after mapping) or, for
+ * R_*_COPY, copy from wherever the symbol points. On other architectures
+ * the relocation types, the RELATIVE count and the RELATIVE and IRELATIVE
+ * addends are not checked: no list is kept here for them. */
+#    if defined(__x86_64__) && defined(__LP64__)
+#        define ERTS_DLOPEN_MEM_RELOC_VALUES 1
+const unsigned kRelocRelative = R_X86_64_RELATIVE;
+const unsigned kRelocIrelative = R_X86_64_IRELATIVE;
+const unsigned kRelocCopy = R_X86_64_COPY;
+const char *const kRelocCopyName = "R_X86_64_COPY";
+const unsigned kRelocGlobDat = R_X86_64_GLOB_DAT;
+const unsigned kRelocJumpSlot = R_X86_64_JUMP_SLOT;
+const unsigned kRelocTlsdesc = R_X86_64_TLSDESC;
+const unsigned kRelocDtpmod = R_X86_64_DTPMOD64;
+const unsigned kRelocDtpoff = R_X86_64_DTPOFF64;
+const unsigned kRelocTpoff = R_X86_64_TPOFF64;
+bool reloc_type_applied(unsigned type) noexcept {
+    switch (type) {
+    case R_X86_64_NONE:
+    case R_X86_64_64:
+    case R_X86_64_PC32:
+    case R_X86_64_GLOB_DAT:
+    case R_X86_64_JUMP_SLOT:
+    case R_X86_64_RELATIVE:
+    case R_X86_64_DTPMOD64:
+    case R_X86_64_DTPOFF64:
+    case R_X86_64_TPOFF64:
+    case R_X86_64_SIZE32:
+    case R_X86_64_SIZE64:
+    case R_X86_64_TLSDESC:
+    case R_X86_64_IRELATIVE:
+        return true;
+    default:
+        return false;
+    }
+}
+#    elif defined(__aarch64__) && defined(__LP64__)
+#        define ERTS_DLOPEN_MEM_RELOC_VALUES 1
+const unsigned kRelocRelative = R_AARCH64_RELATIVE;
+const unsigned kRelocIrelative = R_AARCH64_IRELATIVE;
+const unsigned kRelocCopy = R_AARCH64_COPY;
+const char *const kRelocCopyName = "R_AARCH64_COPY";
+const unsigned kRelocGlobDat = R_AARCH64_GLOB_DAT;
+const unsigned kRelocJumpSlot = R_AARCH64_JUMP_SLOT;
+const unsigned kRelocTlsdesc = R_AARCH64_TLSDESC;
+const unsigned kRelocDtpmod = 1028;
+const unsigned kRelocDtpoff = 1029;
+const unsigned kRelocTpoff = 1030;
+bool reloc_type_applied(unsigned type) noexcept {
+    switch (type) {
+    case R_AARCH64_NONE:
+    case R_AARCH64_ABS64:
+    case R_AARCH64_GLOB_DAT:
+    case R_AARCH64_JUMP_SLOT:
+    case R_AARCH64_RELATIVE:
+    case 1028: /* R_AARCH64_TLS_DTPMOD (TLS_DTPMOD64 in older headers) */
+    case 1029: /* R_AARCH64_TLS_DTPREL */
+    case 1030: /* R_AARCH64_TLS_TPREL */
+    case R_AARCH64_TLSDESC:
+    case R_AARCH64_IRELATIVE:
+        return true;
+    default:
+        return false;
+    }
+}
+#    else
+#        define ERTS_DLOPEN_MEM_RELOC_VALUES 0
+#    endif
+/* Entries of version chains walked before an image is taken for looping. */
+const unsigned kMaxVersionEntries = 65536;
+/* DT_NEEDED entries kept to match DT_VERNEED's names against (a library
+ * needing more is refused), and how long a name is compared. */
+const unsigned kMaxNeeded = 256;
+const size_t kMaxComparedName = 256;
+/* Entries of DT_INIT_ARRAY and DT_FINI_ARRAY together. */
+const unsigned kMaxArrayFunctions = 4096;
+
+/* Dynamic tags recorded by index: DT_NUM, or more where an older <elf.h>
+ * (glibc < 2.36) does not count the DT_RELR tags. */
+const int kIndexedDynamicTags =
+        DT_NUM > DT_RELRENT + 1 ? DT_NUM : DT_RELRENT + 1;
+
+/* [offset, offset + length) lies within [0, size). */
+/* A symbol name fit for a message: at most 64 characters, each byte that is
+ * not part of a C or C++ (mangled) identifier replaced by '?', so that no
+ * control or non-ASCII byte of the image reaches an error term or a log. */
+struct PrintableName {
+    char text[65];
+    explicit PrintableName(const char *name) noexcept {
+        size_t i = 0;
+        for (; i < sizeof text - 1 && name[i] != '\0'; i++) {
+            unsigned char c = static_cast<unsigned char>(name[i]);
+            bool identifier = (c >= 'a' && c <= 'z') ||
+                              (c >= 'A' && c <= 'Z') ||
+                              (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+                              c == '@' || c == '$';
+            text[i] = identifier ? static_cast<char>(c) : '?';
+        }
+        text[i] = '\0';
+    }
+};
+
+bool range_within(uint64_t offset, uint64_t length, uint64_t size) noexcept {
+    return offset <= size && length <= size - offset;
+}
+
+const char *class_name(unsigned c) noexcept {
+    switch (c) {
+    case ELFCLASS32:
+        return "ELFCLASS32";
+    case ELFCLASS64:
+        return "ELFCLASS64";
+    default:
+        return "ELFCLASSNONE";
+    }
+}
+
+const char *data_name(unsigned d) noexcept {
+    switch (d) {
+    case ELFDATA2LSB:
+        return "little-endian";
+    case ELFDATA2MSB:
+        return "big-endian";
+    default:
+        return "unknown byte order";
+    }
+}
+
+const char *machine_name(unsigned m) noexcept {
+    switch (m) {
+    case EM_386:
+        return "EM_386";
+    case EM_ARM:
+        return "EM_ARM";
+    case EM_X86_64:
+        return "EM_X86_64";
+    case EM_AARCH64:
+        return "EM_AARCH64";
+    case EM_PPC:
+        return "EM_PPC";
+    case EM_PPC64:
+        return "EM_PPC64";
+    case EM_S390:
+        return "EM_S390";
+    case EM_RISCV:
+        return "EM_RISCV";
+    case EM_MIPS:
+        return "EM_MIPS";
+    case EM_SPARCV9:
+        return "EM_SPARCV9";
+    case EM_LOONGARCH:
+        return "EM_LOONGARCH";
+    default:
+        return "EM_?";
+    }
+}
+
+const char *segment_type_name(ElfW(Word) t) noexcept {
+    switch (t) {
+    case PT_LOAD:
+        return "PT_LOAD";
+    case PT_DYNAMIC:
+        return "PT_DYNAMIC";
+    case PT_NOTE:
+        return "PT_NOTE";
+    case PT_PHDR:
+        return "PT_PHDR";
+    case PT_TLS:
+        return "PT_TLS";
+    case PT_GNU_PROPERTY:
+        return "PT_GNU_PROPERTY";
+    default:
+        return "segment";
+    }
+}
+
+class ElfValidator {
+public:
+    ElfValidator(const unsigned char *image,
+                 size_t size,
+                 ErrorBuffer &err) noexcept
+            : image_(image), size_(size), err_(err) {
+    }
+
+    bool validate() noexcept {
+        return check_elf_header() && check_program_header_table() &&
+               check_load_segments() && check_segments_in_loaded_memory() &&
+               check_dynamic_section() && check_section_rights();
+    }
+
+private:
+    /* Stage 1: the ELF header. */
+    bool check_elf_header() noexcept {
+        if (size_ < sizeof(Ehdr))
+            return fail("ELF header: image too small (%zu bytes, an ELF header "
+                        "needs %zu)",
+                        size_,
+                        sizeof(Ehdr));
+        memcpy(&ehdr_, image_, sizeof(Ehdr));
+        const unsigned char *id = ehdr_.e_ident;
+        if (memcmp(id, ELFMAG, SELFMAG) != 0)
+            return fail("ELF header: bad magic, not an ELF image");
+        if (id[EI_CLASS] != kNativeClass)
+            return fail("ELF header: wrong ELF class %s, this host needs %s",
+                        class_name(id[EI_CLASS]),
+                        class_name(kNativeClass));
+        if (id[EI_DATA] != kNativeData)
+            return fail("ELF header: wrong byte order (%s), this host is %s",
+                        data_name(id[EI_DATA]),
+                        data_name(kNativeData));
+        if (id[EI_VERSION] != EV_CURRENT || ehdr_.e_version != EV_CURRENT)
+            return fail("ELF header: unsupported ELF version %u",
+                        (unsigned)(id[EI_VERSION] != EV_CURRENT
+                                           ? id[EI_VERSION]
+                                           : ehdr_.e_version));
+        if (id[EI_OSABI] != ELFOSABI_SYSV && id[EI_OSABI] != ELFOSABI_GNU)
+            return fail("ELF header: unsupported OS ABI %u",
+                        (unsigned)id[EI_OSABI]);
+        /* glibc's open_verify: the ABI version, then the padding. */
+        if (id[EI_OSABI] == ELFOSABI_SYSV && id[EI_ABIVERSION] != 0)
+            return fail("ELF header: ABI version %u with OS ABI ELFOSABI_SYSV, "
+                        "which has only version 0",
+                        (unsigned)id[EI_ABIVERSION]);
+        if (id[EI_OSABI] == ELFOSABI_GNU &&
+            id[EI_ABIVERSION] >= kGnuAbiVersionLimit)
+            return fail(
+                    "ELF header: ABI version %u with OS ABI ELFOSABI_GNU, this "
+                    "host's dynamic linker knows up to %u",
+                    (unsigned)id[EI_ABIVERSION],
+                    kGnuAbiVersionLimit - 1);
+        for (unsigned i = EI_PAD; i < EI_NIDENT; i++)
+            if (id[i] != 0)
+                return fail("ELF header: e_ident padding byte %u is %u, not 0",
+                            i,
+                            (unsigned)id[i]);
+        if (ehdr_.e_machine != __ehdr_start.e_machine)
+            return fail(
+                    "ELF header: wrong machine %s (%u), this host is %s (%u)",
+                    machine_name(ehdr_.e_machine),
+                    (unsigned)ehdr_.e_machine,
+                    machine_name(__ehdr_start.e_machine),
+                    (unsigned)__ehdr_start.e_machine);
+        if (ehdr_.e_type == ET_EXEC)
+            return fail(
+                    "ELF header: an executable (ET_EXEC), not a shared object");
+        if (ehdr_.e_type != ET_DYN)
+            return fail("ELF header: not a shared object (e_type %u)",
+                        (unsigned)ehdr_.e_type);
+        if (ehdr_.e_ehsize != sizeof(Ehdr))
+            return fail("ELF header: e_ehsize is %u, expected %zu",
+                        (unsigned)ehdr_.e_ehsize,
+                        sizeof(Ehdr));
+        return true;
+    }
+
+    /* Stage 2: the program header table. */
+    bool check_program_header_table() noexcept {
+        if (ehdr_.e_phentsize != sizeof(Phdr))
+            return fail("program headers: e_phentsize is %u, expected %zu",
+                        (unsigned)ehdr_.e_phentsize,
+                        sizeof(Phdr));
+        if (ehdr_.e_phnum == 0)
+            return fail("program headers: none (e_phnum is 0)");
+        if (ehdr_.e_phnum > kMaxProgramHeaders)
+            return fail("program headers: too many (%u, at most %u)",
+                        (unsigned)ehdr_.e_phnum,
+                        kMaxProgramHeaders);
+        if (!range_within(ehdr_.e_phoff,
+                          (uint64_t)ehdr_.e_phnum * sizeof(Phdr),
+                          size_))
+            return fail("program headers: table at offset %llu (%u entries) "
+                        "extends past the end of the image (%zu bytes)",
+                        (unsigned long long)ehdr_.e_phoff,
+                        (unsigned)ehdr_.e_phnum,
+                        size_);
+        return true;
+    }
+
+    /* Stage 3: the PT_LOAD segments, which the dynamic linker maps from the
+     * file. A file range past the end of the image is what makes a truncated
+     * image raise SIGBUS inside dlopen. */
+    bool check_load_segments() noexcept {
+        unsigned loads = 0;
+        Addr previous_end = 0;
+        for (unsigned i = 0; i < ehdr_.e_phnum; i++) {
+            Phdr ph = phdr(i);
+            if (ph.p_type != PT_LOAD)
+                continue;
+            if (!range_within(ph.p_offset, ph.p_filesz, size_))
+                return fail(
+                        "PT_LOAD segment %u: file range [%llu, +%llu) extends "
+                        "past the end of the image (%zu bytes), is it "
+                        "truncated?",
+                        i,
+                        (unsigned long long)ph.p_offset,
+                        (unsigned long long)ph.p_filesz,
+                        size_);
+            if (!(ph.p_flags & (PF_R | PF_X)))
+                return fail("PT_LOAD segment %u: neither readable nor "
+                            "executable (p_flags 0x%x)",
+                            i,
+                            (unsigned)ph.p_flags);
+            if (ph.p_filesz > ph.p_memsz)
+                return fail(
+                        "PT_LOAD segment %u: p_filesz (%llu) is larger than "
+                        "p_memsz (%llu)",
+                        i,
+                        (unsigned long long)ph.p_filesz,
+                        (unsigned long long)ph.p_memsz);
+            if (ph.p_vaddr + ph.p_memsz < ph.p_vaddr)
+                return fail("PT_LOAD segment %u: address range overflows", i);
+            /* glibc zero-fills the rest: that would be code of zeros. */
+            if ((ph.p_flags & (PF_X | PF_W)) == PF_X &&
+                ph.p_memsz > ph.p_filesz)
+                return fail("PT_LOAD segment %u: executable, and p_memsz "
+                            "(%llu) larger than p_filesz (%llu) leaves code "
+                            "of zeros",
+                            i,
+                            (unsigned long long)ph.p_memsz,
+                            (unsigned long long)ph.p_filesz);
+            if (ph.p_align > 1 && (ph.p_align & (ph.p_align - 1)) != 0)
+                return fail("PT_LOAD segment %u: p_align (%llu) is not a power "
+                            "of two",
+                            i,
+                            (unsigned long long)ph.p_align);
+            if (ph.p_align > 1 &&
+                ((ph.p_vaddr - ph.p_offset) & (ph.p_align - 1)) != 0)
+                return fail("PT_LOAD segment %u: p_vaddr and p_offset disagree "
+                            "modulo p_align",
+                            i);
+            if (loads > 0 && ph.p_vaddr < previous_end)
+                return fail(
+                        "PT_LOAD segment %u: not in ascending address order "
+                        "or overlaps the previous one",
+                        i);
+            previous_end = ph.p_vaddr + ph.p_memsz;
+            if (loads == 0)
+                image_start_ = ph.p_vaddr;
+            image_end_ = previous_end;
+            loads_[loads++] = (uint16_t)i;
+        }
+        if (loads == 0)
+            return fail("PT_LOAD segments: none, nothing to map");
+        load_count_ = loads;
+        return true;
+    }
+
+    /* Stage 4: segments that the dynamic linker reads through the mapping of
+     * the PT_LOAD segments must lie inside the file-backed part of one. */
+    bool check_segments_in_loaded_memory() noexcept {
+        unsigned dynamics = 0;
+        for (unsigned i = 0; i < ehdr_.e_phnum; i++) {
+            Phdr ph = phdr(i);
+            switch (ph.p_type) {
+            case PT_DYNAMIC:
+                dynamics++;
+                dynamic_ = ph;
+                if (ph.p_filesz < sizeof(Dyn))
+                    return fail("PT_DYNAMIC: too small (%llu bytes)",
+                                (unsigned long long)ph.p_filesz);
+                /* fall through */
+            case PT_NOTE:
+            case PT_PHDR:
+            case PT_GNU_PROPERTY:
+            case PT_TLS:
+                if (ph.p_type == PT_TLS && ph.p_filesz > ph.p_memsz)
+                    return fail("PT_TLS: p_filesz is larger than p_memsz");
+                if (ph.p_type == PT_TLS)
+                    tls_ = ph;
+                if (ph.p_filesz == 0)
+                    break; /* nothing is read from the file */
+                {
+                    uint64_t offset;
+                    if (!file_backed(ph.p_vaddr, ph.p_filesz, &offset) ||
+                        !range_within(ph.p_offset, ph.p_filesz, size_))
+                        return fail(
+                                "%s (segment %u): outside the loaded segments",
+                                segment_type_name(ph.p_type),
+                                i);
+                    /* The dynamic linker reads the entries in place, as Dyn. */
+                    if (ph.p_type == PT_DYNAMIC &&
+                        ph.p_vaddr % alignof(Dyn) != 0)
+                        return fail("PT_DYNAMIC (segment %u): p_vaddr 0x%llx "
+                                    "is not "
+                                    "%zu-byte aligned",
+                                    i,
+                                    (unsigned long long)ph.p_vaddr,
+                                    alignof(Dyn));
+                    if (ph.p_type == PT_DYNAMIC &&
+                        ph.p_offset % alignof(Dyn) != 0)
+                        return fail(
+                                "PT_DYNAMIC (segment %u): p_offset %llu is not "
+                                "%zu-byte aligned",
+                                i,
+                                (unsigned long long)ph.p_offset,
+                                alignof(Dyn));
+                    /* This validator reads it at p_offset, the dynamic linker
+                     * at p_vaddr: both must be the same bytes. */
+                    if (offset != ph.p_offset)
+                        return fail("%s (segment %u): p_offset and p_vaddr "
+                                    "point at "
+                                    "different bytes",
+                                    segment_type_name(ph.p_type),
+                                    i);
+                    break;
+                }
+            case PT_GNU_RELRO:
+                /* Made read-only after relocation: it must be data, or
+                 * mprotect takes away what the object needs. */
+                if (!relro_in_writable_pages(ph))
+                    return fail("PT_GNU_RELRO (segment %u): outside a writable "
+                                "loaded "
+                                "segment",
+                                i);
+                relro_ = ph;
+                break;
+            default:
+                break;
+            }
+        }
+        if (dynamics == 0)
+            return fail("PT_DYNAMIC: none, a shared object needs a dynamic "
+                        "section");
+        if (dynamics > 1)
+            return fail("PT_DYNAMIC: %u of them, expected one", dynamics);
+        return true;
+    }
+
+    /* Stage 5: the dynamic section and the tables the dynamic linker reads
+     * while loading and relocating. */
+    bool check_dynamic_section() noexcept {
+        Addr value[kIndexedDynamicTags] = {};
+        bool present[kIndexedDynamicTags] = {};
+        ElfW(Xword) flags_1 = 0;
+        ElfW(Addr) gnu_hash = 0, versym = 0, verneed = 0, verdef = 0;
+        bool has_gnu_hash = false, terminated = false;
+        size_t count = dynamic_.p_filesz / sizeof(Dyn);
+
+        for (size_t i = 0; i < count; i++) {
+            Dyn d;
+            memcpy(&d,
+                   image_ + dynamic_.p_offset + i * sizeof(Dyn),
+                   sizeof(Dyn));
+            if (d.d_tag == DT_NULL) {
+                terminated = true;
+                break;
+            }
+            if (d.d_tag >= 0 && d.d_tag < kIndexedDynamicTags) {
+                value[d.d_tag] = d.d_un.d_val;
+                present[d.d_tag] = true;
+            } else if (d.d_tag == DT_FLAGS_1) {
+                flags_1 = d.d_un.d_val;
+            } else if (d.d_tag == DT_GNU_HASH) {
+                gnu_hash = d.d_un.d_ptr;
+                has_gnu_hash = true;
+            } else if (d.d_tag == DT_VERSYM) {
+                versym = d.d_un.d_ptr;
+            } else if (d.d_tag == DT_VERNEED) {
+                verneed = d.d_un.d_ptr;
+            } else if (d.d_tag == DT_VERDEF) {
+                verdef = d.d_un.d_ptr;
+            } else if (d.d_tag == DT_RELACOUNT) {
+                relative_count_[kRela] = d.d_un.d_val;
+                has_relative_count_[kRela] = true;
+            } else if (d.d_tag == DT_RELCOUNT) {
+                relative_count_[kRel] = d.d_un.d_val;
+                has_relative_count_[kRel] = true;
+            }
+        }
+        if (!terminated)
+            return fail("dynamic section: no DT_NULL terminator");
+        if (flags_1 & DF_1_PIE)
+            return fail("dynamic section: a position-independent executable "
+                        "(DF_1_PIE), not a shared object");
+
+        if (!present[DT_STRTAB])
+            return fail("dynamic section: no DT_STRTAB");
+        if (!present[DT_STRSZ] || value[DT_STRSZ] == 0)
+            return fail("dynamic section: DT_STRSZ missing or zero");
+        if (!file_backed(value[DT_STRTAB], value[DT_STRSZ], &strtab_offset_))
+            return fail("dynamic section: string table (DT_STRTAB, DT_STRSZ) "
+                        "outside the loaded segments");
+        if (image_[strtab_offset_ + value[DT_STRSZ] - 1] != '\0')
+            return fail("dynamic section: string table does not end with a NUL "
+                        "byte");
+        strtab_size_ = value[DT_STRSZ];
+        symtab_ = value[DT_SYMTAB];
+        if (!present[DT_SYMTAB])
+            return fail("dynamic section: no DT_SYMTAB");
+        if (!file_backed(value[DT_SYMTAB], sizeof(Sym), NULL))
+            return fail("dynamic section: symbol table (DT_SYMTAB) outside the "
+                        "loaded segments");
+        if (!aligned(value[DT_SYMTAB], alignof(Sym), "DT_SYMTAB"))
+            return false;
+        if (present[DT_SYMENT] && value[DT_SYMENT] != sizeof(Sym))
+            return fail("dynamic section: DT_SYMENT is %llu, expected %zu",
+                        (unsigned long long)value[DT_SYMENT],
+                        sizeof(Sym));
+
+        /* Strings named by the dynamic section. */
+        for (size_t i = 0; i < count; i++) {
+            Dyn d;
+            memcpy(&d,
+                   image_ + dynamic_.p_offset + i * sizeof(Dyn),
+                   sizeof(Dyn));
+            if (d.d_tag == DT_NULL)
+                break;
+            if ((d.d_tag == DT_NEEDED || d.d_tag == DT_SONAME ||
+                 d.d_tag == DT_RPATH || d.d_tag == DT_RUNPATH) &&
+                !check_string(d.d_un.d_val))
+                return fail(
+                        "dynamic section: %s string at offset %llu is outside "
+                        "the string table or not terminated",
+                        dynamic_tag_name(d.d_tag),
+                        (unsigned long long)d.d_un.d_val);
+            if (d.d_tag == DT_NEEDED) {
+                if (needed_count_ == kMaxNeeded)
+                    return fail("dynamic section: more than %u DT_NEEDED "
+                                "libraries",
+                                kMaxNeeded);
+                needed_[needed_count_++] = d.d_un.d_val;
+            }
+        }
+
+        if (!present[DT_HASH] && !has_gnu_hash)
+            return fail("dynamic section: no symbol hash table (DT_HASH or "
+                        "DT_GNU_HASH)");
+        /* Hash tables are read in place: 32-bit words, and in DT_GNU_HASH
+         * a bloom filter of address-sized words. */
+        if (present[DT_HASH] &&
+            !aligned(value[DT_HASH], alignof(uint32_t), "DT_HASH"))
+            return false;
+        if (has_gnu_hash && !aligned(gnu_hash, alignof(Addr), "DT_GNU_HASH"))
+            return false;
+        if (present[DT_HASH] && !check_sysv_hash(value[DT_HASH]))
+            return false;
+        if (has_gnu_hash && !check_gnu_hash(gnu_hash))
+            return false;
+        if (!check_symbols(value[DT_SYMTAB]))
+            return false;
+        if (has_gnu_hash && !check_gnu_hash_lookup(gnu_hash))
+            return false;
+        /* Before the relocations: they name symbols, whose versions glibc
+         * looks up. */
+        if (!check_versions(verneed, verdef, versym))
+            return false;
+
+        /* Tables given by an address and a size: glibc reads the size, and
+         * the entry size, without asking whether they are there. align: the
+         * alignment of the entries the dynamic linker reads in place (0: not
+         * checked). */
+        static const struct {
+            int addr_tag, size_tag;
+            const char *addr_name, *size_name, *what;
+            size_t align;
+        } kSizedTables[] = {
+                {DT_RELA,
+                 DT_RELASZ,
+                 "DT_RELA",
+                 "DT_RELASZ",
+                 "relocations (DT_RELA)",
+                 alignof(ElfW(Rela))},
+                {DT_REL,
+                 DT_RELSZ,
+                 "DT_REL",
+                 "DT_RELSZ",
+                 "relocations (DT_REL)",
+                 alignof(ElfW(Rel))},
+                {DT_JMPREL,
+                 DT_PLTRELSZ,
+                 "DT_JMPREL",
+                 "DT_PLTRELSZ",
+                 "PLT relocations (DT_JMPREL)",
+                 kNativePltRel == DT_REL ? alignof(ElfW(Rel))
+                                         : alignof(ElfW(Rela))},
+                {DT_RELR,
+                 DT_RELRSZ,
+                 "DT_RELR",
+                 "DT_RELRSZ",
+                 "relocations (DT_RELR)",
+                 0},
+                {DT_INIT_ARRAY,
+                 DT_INIT_ARRAYSZ,
+                 "DT_INIT_ARRAY",
+                 "DT_INIT_ARRAYSZ",
+                 "DT_INIT_ARRAY",
+                 0},
+                {DT_FINI_ARRAY,
+                 DT_FINI_ARRAYSZ,
+                 "DT_FINI_ARRAY",
+                 "DT_FINI_ARRAYSZ",
+                 "DT_FINI_ARRAY",
+                 0},
+                {DT_PREINIT_ARRAY,
+                 DT_PREINIT_ARRAYSZ,
+                 "DT_PREINIT_ARRAY",
+                 "DT_PREINIT_ARRAYSZ",
+                 "DT_PREINIT_ARRAY",
+                 0},
+        };
+        for (const auto &t : kSizedTables) {
+            if (!present[t.addr_tag])
+                continue;
+            if (!present[t.size_tag])
+                return fail("dynamic section: %s without %s",
+                            t.addr_name,
+                            t.size_name);
+            if (!file_backed(value[t.addr_tag], value[t.size_tag], NULL))
+                return fail("dynamic section: %s outside the loaded segments",
+                            t.what);
+            if (t.align && !aligned(value[t.addr_tag], t.align, t.addr_name))
+                return false;
+        }
+        if (!check_entry_size(present,
+                              value,
+                              DT_RELA,
+                              DT_RELAENT,
+                              "DT_RELA",
+                              "DT_RELAENT",
+                              sizeof(ElfW(Rela))) ||
+            !check_entry_size(present,
+                              value,
+                              DT_REL,
+                              DT_RELENT,
+                              "DT_REL",
+                              "DT_RELENT",
+                              sizeof(ElfW(Rel))) ||
+            !check_entry_size(present,
+                              value,
+                              DT_RELR,
+                              DT_RELRENT,
+                              "DT_RELR",
+                              "DT_RELRENT",
+                              sizeof(Addr)))
+            return false;
+        if (present[DT_JMPREL] != present[DT_PLTREL] ||
+            present[DT_JMPREL] != present[DT_PLTRELSZ])
+            return fail("dynamic section: DT_JMPREL, DT_PLTREL and DT_PLTRELSZ "
+                        "must come "
+                        "together");
+        if (present[DT_PLTREL] &&
+            (ElfW(Sxword))value[DT_PLTREL] != kNativePltRel)
+            return fail("dynamic section: DT_PLTREL is %llu, this host uses %s",
+                        (unsigned long long)value[DT_PLTREL],
+                        kNativePltRel == DT_RELA ? "DT_RELA" : "DT_REL");
+        static const int kCodeTags[] = {DT_INIT, DT_FINI};
+        for (int tag : kCodeTags)
+            if (present[tag] && !in_memory_image(value[tag], 1, PF_X))
+                return fail(
+                        "dynamic section: %s outside the executable segments",
+                        tag == DT_INIT ? "DT_INIT" : "DT_FINI");
+
+        if (!note_function_arrays(present, value))
+            return false;
+        pltgot_ = present[DT_PLTGOT] ? value[DT_PLTGOT] : 0;
+
+        /* Without text relocations, relocations write only to data. */
+        writable_targets_ =
+                !present[DT_TEXTREL] &&
+                !(present[DT_FLAGS] && (value[DT_FLAGS] & DF_TEXTREL));
+        uint64_t leading_relative;
+        if (present[DT_RELA] &&
+            (!check_reloc_targets(value[DT_RELA],
+                                  value[DT_RELASZ],
+                                  sizeof(ElfW(Rela)),
+                                  "DT_RELA",
+                                  false,
+                                  &leading_relative) ||
+             !check_relative_count(kRela, leading_relative)))
+            return false;
+        if (present[DT_REL] && (!check_reloc_targets(value[DT_REL],
+                                                     value[DT_RELSZ],
+                                                     sizeof(ElfW(Rel)),
+                                                     "DT_REL",
+                                                     false,
+                                                     &leading_relative) ||
+                                !check_relative_count(kRel, leading_relative)))
+            return false;
+        if (present[DT_JMPREL] &&
+            !check_reloc_targets(value[DT_JMPREL],
+                                 value[DT_PLTRELSZ],
+                                 kNativePltRel == DT_REL ? sizeof(ElfW(Rel))
+                                                         : sizeof(ElfW(Rela)),
+                                 "DT_JMPREL",
+                                 true,
+                                 &leading_relative))
+            return false;
+        if (present[DT_RELR] &&
+            !check_relr_targets(value[DT_RELR], value[DT_RELRSZ]))
+            return false;
+        if (!check_function_arrays_relocated())
+            return false;
+
+        return true;
+    }
+
+    /* Stage 6: the section headers, when the image has them. The dynamic
+     * linker never reads them, but they say what each part of the segments
+     * holds, and the code relies on it: code in an executable segment,
+     * written data in a writable one outside PT_GNU_RELRO, every allocated
+     * section in a loaded segment, at the same bytes by offset and by
+     * address. A program header edited to drop a segment or its rights shows
+     * here and nowhere else. An image without them (e_shoff and e_shnum 0)
+     * is not judged; one whose table is cut off is refused, as the header it
+     * could hide behind would be. */
+    bool check_section_rights() noexcept {
+        uint64_t count = ehdr_.e_shnum;
+        if (count == 0 && ehdr_.e_shoff == 0)
+            return true;
+        if (ehdr_.e_shentsize != sizeof(Shdr))
+            return fail("section headers: e_shentsize is %u, expected %zu",
+                        (unsigned)ehdr_.e_shentsize,
+                        sizeof(Shdr));
+        if (count == 0 && range_within(ehdr_.e_shoff, sizeof(Shdr), size_)) {
+            /* Extended numbering: the count is the first entry's size. */
+            Shdr first;
+            memcpy(&first, image_ + ehdr_.e_shoff, sizeof first);
+            count = first.sh_size;
+        }
+        if (count == 0 || count > size_ / sizeof(Shdr) ||
+            !range_within(ehdr_.e_shoff, count * sizeof(Shdr), size_))
+            return fail("section headers: table at offset %llu (%llu "
+                        "entries) extends past the end of the image (%zu "
+                        "bytes), is it truncated?",
+                        (unsigned long long)ehdr_.e_shoff,
+                        (unsigned long long)count,
+                        size_);
+        /* PT_GNU_RELRO protects whole pages, from the one it starts in to
+         * the one its end rounds down to. */
+        const uint64_t page = (uint64_t)getpagesize();
+        Addr relro_start = relro_.p_vaddr & ~(page - 1);
+        Addr relro_end = (relro_.p_vaddr + relro_.p_memsz) & ~(page - 1);
+        for (uint64_t i = 1; i < count; i++) {
+            Shdr sh;
+            memcpy(&sh, image_ + ehdr_.e_shoff + i * sizeof sh, sizeof sh);
+            bool nobits = sh.sh_type == SHT_NOBITS;
+            if ((sh.sh_flags & SHF_TLS) && sh.sh_size != 0 &&
+                tls_.p_type != PT_TLS)
+                return fail("section %llu: thread-local data, but no PT_TLS "
+                            "segment",
+                            (unsigned long long)i);
+            /* .tbss takes no room in the segments. */
+            if (!(sh.sh_flags & SHF_ALLOC) || sh.sh_size == 0 ||
+                (nobits && (sh.sh_flags & SHF_TLS)))
+                continue;
+            ElfW(Word) rights = ((sh.sh_flags & SHF_EXECINSTR) ? PF_X : 0) |
+                                ((sh.sh_flags & SHF_WRITE) ? PF_W : 0);
+            if (!in_memory_image(sh.sh_addr, sh.sh_size, rights))
+                return fail("section %llu: [0x%llx, +%llu) is not inside a "
+                            "loaded segment%s",
+                            (unsigned long long)i,
+                            (unsigned long long)sh.sh_addr,
+                            (unsigned long long)sh.sh_size,
+                            rights & PF_X   ? " that is executable"
+                            : rights & PF_W ? " that is writable"
+                                            : "");
+            unsigned k = last_load_at_or_below(sh.sh_addr);
+            if (!nobits &&
+                sh.sh_offset !=
+                        load_field<ElfW(Off)>(k, offsetof(Phdr, p_offset)) +
+                                (sh.sh_addr -
+                                 load_field<Addr>(k, offsetof(Phdr, p_vaddr))))
+                return fail("section %llu: its bytes at offset %llu are not "
+                            "what the segments map at 0x%llx",
+                            (unsigned long long)i,
+                            (unsigned long long)sh.sh_offset,
+                            (unsigned long long)sh.sh_addr);
+            /* Except lld's .relro_padding, which ends the range. */
+            if (nobits && relro_.p_memsz != 0 && sh.sh_addr < relro_end &&
+                relro_start < sh.sh_addr + sh.sh_size &&
+                sh.sh_addr + sh.sh_size != relro_.p_vaddr + relro_.p_memsz)
+                return fail("section %llu: zero-initialised data at 0x%llx is "
+                            "made read-only by PT_GNU_RELRO",
+                            (unsigned long long)i,
+                            (unsigned long long)sh.sh_addr);
+        }
+        return true;
+    }
+
+    /* A table the dynamic linker reads in place as an array of a type: at
+     * an address aligned for it (bionic's rule; the object is mapped at a
+     * page-aligned base, so the address's alignment is the table's). */
+    bool aligned(Addr addr, size_t alignment, const char *tag) noexcept {
+        if (addr % alignment == 0)
+            return true;
+        return fail(
+                "dynamic section: %s address 0x%llx is not %zu-byte aligned",
+                tag,
+                (unsigned long long)addr,
+                alignment);
+    }
+
+    /* An entry size tag that a table needs: present, and the native size. */
+    bool check_entry_size(const bool *present,
+                          const Addr *value,
+                          int table_tag,
+                          int entry_tag,
+                          const char *table_name,
+                          const char *entry_name,
+                          size_t expected) noexcept {
+        if (present[table_tag] && !present[entry_tag])
+            return fail("dynamic section: %s without %s",
+                        table_name,
+                        entry_name);
+        if (present[entry_tag] && value[entry_tag] != expected)
+            return fail("dynamic section: %s is %llu, expected %zu",
+                        entry_name,
+                        (unsigned long long)value[entry_tag],
+                        expected);
+        return true;
+    }
+
+    /* Symbol versioning, read as glibc's _dl_check_map_versions reads it:
+     * DT_VERNEED records, each naming a library the object needs, and their
+     * auxiliary records, followed by next-offsets (and held to the counts
+     * a linker writes); DT_VERDEF records and the name of each; and DT_VERSYM,
+     * one version index per symbol, used to index an array of as many
+     * versions as the highest index these records give. */
+    bool check_versions(Addr verneed, Addr verdef, Addr versym) noexcept {
+        unsigned highest = 0, records = 0;
+        if (verneed && !check_verneed(verneed, &highest, &records))
+            return false;
+        if (verdef && !check_verdef(verdef, &highest, &records))
+            return false;
+        /* Linkers number the versions densely, from 1 (a DT_VERDEF's base)
+         * or 2: a higher index leaves versions glibc finds no name for. */
+        if (highest > records + 1)
+            return fail("dynamic section: version index %u, but the version "
+                        "records define %u versions",
+                        highest,
+                        records);
+        if (!versym) {
+            /* glibc then reads the version of each symbol through NULL. */
+            if (highest > 0)
+                return fail("dynamic section: DT_VERNEED or DT_VERDEF without "
+                            "DT_VERSYM");
+            return true;
+        }
+        if (highest == 0)
+            return fail("dynamic section: DT_VERSYM without versions to refer "
+                        "to (no DT_VERNEED or DT_VERDEF record gives one)");
+        versym_ = versym;
+        highest_version_ = highest;
+        for (uint64_t i = 0; i < symbol_count_; i++)
+            if (!check_symbol_version(i))
+                return false;
+        return true;
+    }
+
+    /* A symbol's entry in DT_VERSYM, which glibc reads for every symbol a
+     * relocation names, in the hash tables' count or not. */
+    bool check_symbol_version(uint64_t symbol) noexcept {
+        uint64_t offset;
+        ElfW(Half) index;
+        if (versym_ == 0)
+            return true;
+        if (symbol > UINT64_MAX / sizeof index ||
+            !file_backed(versym_ + symbol * sizeof index,
+                         sizeof index,
+                         &offset))
+            return fail("dynamic section: symbol versioning tables outside the "
+                        "loaded segments");
+        memcpy(&index, image_ + offset, sizeof index);
+        if ((index & 0x7fff) > highest_version_)
+            return fail("dynamic section: symbol %llu has version index %u, "
+                        "the version records give up to %u",
+                        (unsigned long long)symbol,
+                        (unsigned)(index & 0x7fff),
+                        highest_version_);
+        return true;
+    }
+
+    bool check_verneed(Addr at, unsigned *highest, unsigned *records) noexcept {
+        unsigned entries = 0, libraries = 0;
+        for (;;) {
+            uint64_t offset;
+            ElfW(Verneed) vn;
+            if (++entries > kMaxVersionEntries)
+                return fail("dynamic section: DT_VERNEED chain too long or "
+                            "looping");
+            if (!file_backed(at, sizeof vn, &offset))
+                return fail("dynamic section: DT_VERNEED entry outside the "
+                            "loaded segments");
+            /* Bounds the name comparisons below: each record names another
+             * needed library. */
+            if (++libraries > needed_count_)
+                return fail("dynamic section: DT_VERNEED has more records "
+                            "than there are DT_NEEDED libraries (%u)",
+                            needed_count_);
+            memcpy(&vn, image_ + offset, sizeof vn);
+            if (!check_string(vn.vn_file))
+                return fail("dynamic section: DT_VERNEED file name outside the "
+                            "string table");
+            /* Else glibc asserts: "needed != NULL". */
+            if (!names_needed_library(vn.vn_file))
+                return fail("dynamic section: DT_VERNEED names '%.64s', which "
+                            "no DT_NEEDED entry names",
+                            PrintableName(string_at(vn.vn_file)).text);
+            Addr aux = at + vn.vn_aux;
+            for (unsigned k = 1;; k++) {
+                ElfW(Vernaux) a;
+                if (++entries > kMaxVersionEntries)
+                    return fail("dynamic section: DT_VERNEED chain too long or "
+                                "looping");
+                if (!file_backed(aux, sizeof a, &offset))
+                    return fail("dynamic section: DT_VERNEED entry outside the "
+                                "loaded segments");
+                memcpy(&a, image_ + offset, sizeof a);
+                if (!check_string(a.vna_name))
+                    return fail("dynamic section: DT_VERNEED version name "
+                                "outside the string table");
+                if ((unsigned)(a.vna_other & 0x7fff) > *highest)
+                    *highest = a.vna_other & 0x7fff;
+                ++*records;
+                /* glibc follows vna_next; a linker ends the chain after
+                 * vn_cnt entries, and what lies beyond is not a record. */
+                if ((a.vna_next == 0) != (k == vn.vn_cnt))
+                    return fail("dynamic section: DT_VERNEED record for "
+                                "'%.64s' chains %s than its %u (vn_cnt) "
+                                "versions",
+                                PrintableName(string_at(vn.vn_file)).text,
+                                a.vna_next == 0 ? "fewer" : "more",
+                                (unsigned)vn.vn_cnt);
+                if (a.vna_next == 0)
+                    break;
+                aux += a.vna_next;
+            }
+            if (vn.vn_next == 0)
+                return true;
+            at += vn.vn_next;
+        }
+    }
+
+    bool check_verdef(Addr at, unsigned *highest, unsigned *records) noexcept {
+        unsigned entries = 0;
+        for (;;) {
+            uint64_t offset;
+            ElfW(Verdef) vd;
+            if (++entries > kMaxVersionEntries)
+                return fail("dynamic section: DT_VERDEF chain too long or "
+                            "looping");
+            if (!file_backed(at, sizeof vd, &offset))
+                return fail("dynamic section: DT_VERDEF entry outside the "
+                            "loaded segments");
+            memcpy(&vd, image_ + offset, sizeof vd);
+            if ((unsigned)(vd.vd_ndx & 0x7fff) > *highest)
+                *highest = vd.vd_ndx & 0x7fff;
+            ++*records;
+            /* The first name is read whatever vd_cnt says. */
+            Addr aux = at + vd.vd_aux;
+            for (unsigned k = 0; k < vd.vd_cnt || k == 0; k++) {
+                ElfW(Verdaux) a;
+                if (++entries > kMaxVersionEntries)
+                    return fail("dynamic section: DT_VERDEF chain too long or "
+                                "looping");
+                if (!file_backed(aux, sizeof a, &offset))
+                    return fail("dynamic section: DT_VERDEF entry outside the "
+                                "loaded segments");
+                memcpy(&a, image_ + offset, sizeof a);
+                if (!check_string(a.vda_name))
+                    return fail("dynamic section: DT_VERDEF version name "
+                                "outside the string table");
+                if (a.vda_next == 0)
+                    break;
+                aux += a.vda_next;
+            }
+            if (vd.vd_next == 0)
+                return true;
+            at += vd.vd_next;
+        }
+    }
+
+    const char *string_at(uint64_t string_offset) const noexcept {
+        return reinterpret_cast<const char *>(image_ + strtab_offset_) +
+               string_offset;
+    }
+
+    /* The same string as a DT_NEEDED entry's. Linkers share one copy of
+     * each name; a copy is compared only when short, which bounds the work
+     * at needed_count_ squared comparisons of kMaxComparedName bytes. */
+    bool names_needed_library(uint64_t string_offset) const noexcept {
+        const char *name = string_at(string_offset);
+        bool comparable = strnlen(name, kMaxComparedName) < kMaxComparedName;
+        for (unsigned i = 0; i < needed_count_; i++)
+            if (needed_[i] == string_offset ||
+                (comparable && strcmp(name, string_at(needed_[i])) == 0))
+                return true;
+        return false;
+    }
+
+    /* DT_RELR: an even entry is the address of a relocation; an odd one is
+     * a bitmap of relocations in the words after the previous ones. */
+    bool check_relr_targets(Addr table, uint64_t table_size) noexcept {
+        uint64_t offset;
+        if (!file_backed(table, table_size, &offset))
+            return true; /* reported by the sized-table check */
+        const unsigned bits = 8 * sizeof(Addr);
+        Addr base = 0;
+        for (uint64_t i = 0; i < table_size / sizeof(Addr); i++) {
+            Addr entry;
+            memcpy(&entry, image_ + offset + i * sizeof entry, sizeof entry);
+            if ((entry & 1) == 0) {
+                if (!check_reloc_target(entry, i, "DT_RELR") ||
+                    !note_array_relocation(entry,
+                                           true,
+                                           0,
+                                           false,
+                                           0,
+                                           i,
+                                           "DT_RELR"))
+                    return false;
+                base = entry + sizeof(Addr);
+                continue;
+            }
+            for (unsigned bit = 1; bit < bits; bit++)
+                if (((entry >> bit) & 1) &&
+                    (!check_reloc_target(base + (bit - 1) * sizeof(Addr),
+                                         i,
+                                         "DT_RELR") ||
+                     !note_array_relocation(base + (bit - 1) * sizeof(Addr),
+                                            true,
+                                            0,
+                                            false,
+                                            0,
+                                            i,
+                                            "DT_RELR")))
+                    return false;
+            base += (bits - 1) * sizeof(Addr);
+        }
+        return true;
+    }
+
+    /* Relocation targets must be inside the object's memory image, or the
+     * dynamic linker writes to an arbitrary address; the symbols they name
+     * must exist. Rel and Rela entries both start with r_offset, r_info. */
+    bool check_reloc_targets(Addr table,
+                             uint64_t table_size,
+                             size_t entry_size,
+                             const char *what,
+                             bool plt,
+                             uint64_t *leading_relative) noexcept {
+        uint64_t offset;
+        *leading_relative = 0;
+        if (!file_backed(table, table_size, &offset))
+            return true; /* reported by the sized-table check */
+        uint64_t n = table_size / entry_size;
+        Addr next_slot = 0;
+        bool relative_run = true;
+        for (uint64_t i = 0; i < n; i++) {
+            ElfW(Rela) r = {};
+            memcpy(&r,
+                   image_ + offset + i * entry_size,
+                   entry_size == sizeof(ElfW(Rela)) ? sizeof(ElfW(Rela))
+                                                    : sizeof(ElfW(Rel)));
+            /* ELF64_R_SYM or ELF32_R_SYM */
+            uint64_t symbol = sizeof(Addr) == 8 ? (uint64_t)r.r_info >> 32
+                                                : (uint64_t)r.r_info >> 8;
+            /* ELF64_R_TYPE or ELF32_R_TYPE */
+            unsigned type = sizeof(Addr) == 8
+                                    ? (unsigned)(r.r_info & 0xffffffff)
+                                    : (unsigned)(r.r_info & 0xff);
+            if (!check_reloc_target(r.r_offset, i, what))
+                return false;
+            if (!check_reloc_value(type,
+                                   r.r_addend,
+                                   entry_size == sizeof(ElfW(Rela)),
+                                   i,
+                                   what))
+                return false;
+#    if ERTS_DLOPEN_MEM_RELOC_VALUES
+            relative_run = relative_run && type == kRelocRelative;
+            if (relative_run)
+                ++*leading_relative;
+#    else
+            (void)relative_run;
+#    endif
+            if (symbol != 0 && !check_symbol(symbol))
+                return fail_bad_reloc_symbol(what, i, symbol);
+            if (symbol >= symbol_count_ && !check_symbol_version(symbol))
+                return false;
+            if (!check_reloc_kind(type, symbol, plt, i, what))
+                return false;
+            if (plt && !check_plt_slot(type, r.r_offset, &next_slot, i))
+                return false;
+            if (!note_array_relocation(r.r_offset,
+                                       is_relative(type),
+                                       r.r_addend,
+                                       entry_size == sizeof(ElfW(Rela)),
+                                       symbol,
+                                       i,
+                                       what))
+                return false;
+        }
+        return true;
+    }
+
+    /* A GOT or PLT slot is the address of a symbol: without one, glibc
+     * fills it with the object's own base address. DT_JMPREL holds only
+     * what the PLT's lazy binding can apply. */
+    bool check_reloc_kind(unsigned type,
+                          uint64_t symbol,
+                          bool plt,
+                          uint64_t i,
+                          const char *what) noexcept {
+#    if ERTS_DLOPEN_MEM_RELOC_VALUES
+        if ((type == kRelocGlobDat || type == kRelocJumpSlot) && symbol == 0)
+            return fail("dynamic section: %s relocation %llu fills a GOT or "
+                        "PLT slot (type %u) without naming a symbol",
+                        what,
+                        (unsigned long long)i,
+                        type);
+        if (symbol == 0 && tls_.p_type != PT_TLS &&
+            (type == kRelocDtpmod || type == kRelocDtpoff ||
+             type == kRelocTpoff || type == kRelocTlsdesc))
+            return fail("dynamic section: %s relocation %llu refers to the "
+                        "object's thread-local storage, but there is no "
+                        "PT_TLS segment",
+                        what,
+                        (unsigned long long)i);
+        if (plt && type != kRelocJumpSlot && type != kRelocIrelative &&
+            type != kRelocTlsdesc)
+            return fail("dynamic section: %s relocation %llu has type %u, "
+                        "not a PLT relocation",
+                        what,
+                        (unsigned long long)i,
+                        type);
+#    else
+        (void)type, (void)symbol, (void)plt, (void)i, (void)what;
+#    endif
+        return true;
+    }
+
+    /* JUMP_SLOT relocations fill the PLT's slots of the global offset
+     * table, after the three the dynamic linker reserves at DT_PLTGOT, in
+     * ascending order, each once (linkers write them so; glibc's own
+     * libraries leave gaps for IRELATIVE ones in DT_RELA). Two relocations
+     * for one slot leave another holding its link-time address, which the
+     * PLT then jumps to. */
+    bool check_plt_slot(unsigned type,
+                        Addr where,
+                        Addr *next_slot,
+                        uint64_t i) noexcept {
+#    if ERTS_DLOPEN_MEM_RELOC_VALUES
+        if (type != kRelocJumpSlot || pltgot_ == 0)
+            return true;
+        if (*next_slot == 0)
+            *next_slot = pltgot_ + 3 * sizeof(Addr);
+        if (where < *next_slot)
+            return fail("dynamic section: DT_JMPREL relocation %llu fills "
+                        "0x%llx, below the next free PLT slot 0x%llx",
+                        (unsigned long long)i,
+                        (unsigned long long)where,
+                        (unsigned long long)*next_slot);
+        *next_slot = where + sizeof(Addr);
+#    else
+        (void)type, (void)where, (void)next_slot, (void)i;
+#    endif
+        return true;
+    }
+
+    bool fail_bad_reloc_symbol(const char *what,
+                               uint64_t i,
+                               uint64_t symbol) noexcept {
+        return fail("dynamic section: %s relocation %llu names symbol "
+                    "%llu, "
+                    "outside the symbol table or with its name outside the "
+                    "string table",
+                    what,
+                    (unsigned long long)i,
+                    (unsigned long long)symbol);
+    }
+
+    /* DT_INIT_ARRAY and DT_FINI_ARRAY: glibc calls every entry, relocated
+     * or not. An entry no relocation sets is a link-time value, never a
+     * function of an object loaded at an arbitrary base; one set to an
+     * address outside the executable segments, or to a symbol that is not a
+     * function, is called all the same. Each entry must be set by a
+     * relocation to a function; the entries are counted in covered_. */
+    bool note_function_arrays(const bool *present, const Addr *value) noexcept {
+        static const int kTags[2][2] = {{DT_INIT_ARRAY, DT_INIT_ARRAYSZ},
+                                        {DT_FINI_ARRAY, DT_FINI_ARRAYSZ}};
+        uint64_t slots = 0;
+        for (unsigned a = 0; a < 2; a++) {
+            if (!present[kTags[a][0]])
+                continue;
+            arrays_[a].start = value[kTags[a][0]];
+            arrays_[a].slots = value[kTags[a][1]] / sizeof(Addr);
+            arrays_[a].first_slot = slots;
+            slots += arrays_[a].slots;
+        }
+        if (slots > kMaxArrayFunctions)
+            return fail("dynamic section: DT_INIT_ARRAY and DT_FINI_ARRAY "
+                        "hold %llu functions, more than %u",
+                        (unsigned long long)slots,
+                        kMaxArrayFunctions);
+        return true;
+    }
+
+    static bool is_relative(unsigned type) noexcept {
+#    if ERTS_DLOPEN_MEM_RELOC_VALUES
+        return type == kRelocRelative;
+#    else
+        (void)type;
+        return false;
+#    endif
+    }
+
+    /* Only where the relocation types are known (check_function_arrays_
+     * relocated is too). */
+    bool note_array_relocation(Addr where,
+                               bool relative,
+                               ElfW(Sxword) addend,
+                               bool has_addend,
+                               uint64_t symbol,
+                               uint64_t i,
+                               const char *what) noexcept {
+#    if ERTS_DLOPEN_MEM_RELOC_VALUES
+        for (unsigned a = 0; a < 2; a++) {
+            const FunctionArray &fa = arrays_[a];
+            /* Any overlap with the array: a write across two entries
+             * leaves neither a function. */
+            if (where + sizeof(Addr) <= fa.start ||
+                where >= fa.start + fa.slots * sizeof(Addr))
+                continue;
+            uint64_t slot =
+                    where < fa.start ? 0 : (where - fa.start) / sizeof(Addr);
+            const char *array = a == 0 ? "DT_INIT_ARRAY" : "DT_FINI_ARRAY";
+            bool function;
+            if (relative) {
+                Addr target = (Addr)addend;
+                uint64_t offset;
+                if (!has_addend && file_backed(where, sizeof target, &offset))
+                    memcpy(&target, image_ + offset, sizeof target);
+                function = in_memory_image(target, 1, PF_X);
+            } else {
+                Sym sym = {};
+                uint64_t offset;
+                /* check_symbol found it in the image */
+                if (file_backed(symtab_ + symbol * sizeof sym,
+                                sizeof sym,
+                                &offset))
+                    memcpy(&sym, image_ + offset, sizeof sym);
+                unsigned sym_type = sym.st_info & 0xf;
+                function = symbol != 0 &&
+                           (sym.st_shndx == SHN_UNDEF || sym_type == STT_FUNC ||
+                            sym_type == STT_GNU_IFUNC);
+            }
+            if (where < fa.start || (where - fa.start) % sizeof(Addr) != 0 ||
+                !function)
+                return fail("dynamic section: %s relocation %llu sets %s "
+                            "entry %llu to something other than a function",
+                            what,
+                            (unsigned long long)i,
+                            array,
+                            (unsigned long long)slot);
+            uint64_t bit = fa.first_slot + slot;
+            covered_[bit / 8] |= (uint8_t)(1u << (bit % 8));
+        }
+#    else
+        (void)where, (void)relative, (void)addend, (void)has_addend;
+        (void)symbol, (void)i, (void)what;
+#    endif
+        return true;
+    }
+
+    bool check_function_arrays_relocated() noexcept {
+#    if ERTS_DLOPEN_MEM_RELOC_VALUES
+        for (unsigned a = 0; a < 2; a++)
+            for (uint64_t slot = 0; slot < arrays_[a].slots; slot++) {
+                uint64_t bit = arrays_[a].first_slot + slot;
+                if (!(covered_[bit / 8] & (1u << (bit % 8))))
+                    return fail("dynamic section: %s entry %llu is set by no "
+                                "relocation, the dynamic linker would call an "
+                                "unrelocated address",
+                                a == 0 ? "DT_INIT_ARRAY" : "DT_FINI_ARRAY",
+                                (unsigned long long)slot);
+            }
+#    endif
+        return true;
+    }
+
+    /* What a relocation applies (x86_64 and aarch64): a type this host's
+     * dynamic linker applies in a shared object, not a copy; a RELATIVE
+     * addend (the address it makes) inside the object's loaded address range,
+     * its end included; an IRELATIVE addend (a resolver glibc calls) in an
+     * executable segment. DT_REL's implicit addends are not read: neither
+     * architecture uses DT_REL. */
+    bool check_reloc_value(unsigned type,
+                           ElfW(Sxword) addend,
+                           bool has_addend,
+                           uint64_t i,
+                           const char *what) noexcept {
+#    if ERTS_DLOPEN_MEM_RELOC_VALUES
+        if (type == kRelocCopy)
+            return fail("dynamic section: %s relocation %llu is a copy "
+                        "relocation (%s), which a shared object cannot have",
+                        what,
+                        (unsigned long long)i,
+                        kRelocCopyName);
+        if (!reloc_type_applied(type))
+            return fail("dynamic section: %s relocation %llu has type %u, "
+                        "which this host's dynamic linker does not apply in "
+                        "a shared object",
+                        what,
+                        (unsigned long long)i,
+                        type);
+        Addr target = (Addr)addend;
+        if (has_addend && type == kRelocRelative &&
+            (target < image_start_ || target > image_end_))
+            return fail("dynamic section: %s relocation %llu is RELATIVE to "
+                        "0x%llx, outside the object's loaded address range",
+                        what,
+                        (unsigned long long)i,
+                        (unsigned long long)target);
+        if (has_addend && type == kRelocIrelative &&
+            !in_memory_image(target, 1, PF_X))
+            return fail("dynamic section: %s relocation %llu is IRELATIVE to "
+                        "0x%llx, outside the executable segments",
+                        what,
+                        (unsigned long long)i,
+                        (unsigned long long)target);
+#    else
+        (void)type, (void)addend, (void)has_addend, (void)i, (void)what;
+#    endif
+        return true;
+    }
+
+    /* DT_RELACOUNT or DT_RELCOUNT: glibc applies that many leading entries
+     * of the table as RELATIVE without looking at their types, and on
+     * x86_64 asserts the type (aborting the process). */
+    bool check_relative_count(unsigned kind, uint64_t leading) noexcept {
+#    if ERTS_DLOPEN_MEM_RELOC_VALUES
+        if (has_relative_count_[kind] && relative_count_[kind] > leading)
+            return fail("dynamic section: %s is %llu, but %s starts with %llu "
+                        "RELATIVE relocations",
+                        kind == kRela ? "DT_RELACOUNT" : "DT_RELCOUNT",
+                        (unsigned long long)relative_count_[kind],
+                        kind == kRela ? "DT_RELA" : "DT_REL",
+                        (unsigned long long)leading);
+#    else
+        (void)kind, (void)leading;
+#    endif
+        return true;
+    }
+
+    /* Where a relocation writes: inside the object, and in data unless the
+     * object has text relocations. */
+    bool check_reloc_target(Addr where, uint64_t i, const char *what) noexcept {
+        /* One lookup for both questions: a range that is not empty lies in
+         * at most one segment. */
+        unsigned k = last_load_at_or_below(where);
+        if (k == load_count_ ||
+            !range_within(where - load_field<Addr>(k, offsetof(Phdr, p_vaddr)),
+                          sizeof(Addr),
+                          load_field<ElfW(Xword)>(k, offsetof(Phdr, p_memsz))))
+            return fail("dynamic section: %s relocation %llu targets address "
+                        "0x%llx "
+                        "outside the loaded segments",
+                        what,
+                        (unsigned long long)i,
+                        (unsigned long long)where);
+        /* glibc keeps pointers into the mapped dynamic section and reads
+         * it while relocating. */
+        if (where + sizeof(Addr) > dynamic_.p_vaddr &&
+            where < dynamic_.p_vaddr + dynamic_.p_memsz)
+            return fail("dynamic section: %s relocation %llu writes into the "
+                        "dynamic section, at 0x%llx",
+                        what,
+                        (unsigned long long)i,
+                        (unsigned long long)where);
+        if (writable_targets_ &&
+            !(load_field<ElfW(Word)>(k, offsetof(Phdr, p_flags)) & PF_W))
+            return fail("dynamic section: %s relocation %llu writes to "
+                        "read-only address "
+                        "0x%llx (no DT_TEXTREL)",
+                        what,
+                        (unsigned long long)i,
+                        (unsigned long long)where);
+        return true;
+    }
+
+    /* A symbol a relocation names: in the symbol table, its name in the
+     * string table. Not every symbol is in the hash tables. */
+    bool check_symbol(uint64_t index) noexcept {
+        /* The symbols the hash tables count are checked already
+         * (check_symbols runs before the relocations). */
+        if (index < symbol_count_)
+            return true;
+        uint64_t offset;
+        if (index > UINT64_MAX / sizeof(Sym) ||
+            !file_backed(symtab_ + index * sizeof(Sym), sizeof(Sym), &offset))
+            return false;
+        Sym sym;
+        memcpy(&sym, image_ + offset, sizeof sym);
+        return check_string(sym.st_name) && check_symbol_value(sym, index);
+    }
+
+    /* DT_HASH: nbucket, nchain, then the two arrays. */
+    bool check_sysv_hash(Addr addr) noexcept {
+        uint64_t offset;
+        uint32_t header[2];
+        if (!file_backed(addr, sizeof header, &offset))
+            return fail("dynamic section: DT_HASH outside the loaded segments");
+        memcpy(header, image_ + offset, sizeof header);
+        if (header[0] == 0)
+            return fail("dynamic section: DT_HASH has no buckets");
+        if (!file_backed(addr, (2 + (uint64_t)header[0] + header[1]) * 4, NULL))
+            return fail(
+                    "dynamic section: DT_HASH buckets or chains outside the "
+                    "loaded segments");
+        symbol_count_ = header[1];
+        return check_sysv_hash_chains(offset + sizeof header,
+                                      header[0],
+                                      header[1]);
+    }
+
+    /* DT_HASH chains: glibc follows chain[i] from a bucket to symbol 0,
+     * without a bound. Each bucket and chain entry must name one of the
+     * nchain symbols, and no symbol may be entered twice (from a bucket or
+     * a chain), as a linker writes the table: then no walk from a bucket
+     * can come back to a symbol, and every chain ends. Linear, with a bit
+     * per symbol (at most a 32nd of the image). */
+    bool check_sysv_hash_chains(uint64_t offset,
+                                uint32_t nbucket,
+                                uint32_t nchain) noexcept {
+        unsigned char *entered =
+                static_cast<unsigned char *>(calloc((nchain + 7) / 8 + 1, 1));
+        if (!entered)
+            return fail("dynamic section: DT_HASH: no memory to check %u "
+                        "chains",
+                        nchain);
+        uint64_t entries = (uint64_t)nbucket + nchain;
+        for (uint64_t i = 0; i < entries; i++) {
+            uint32_t symbol;
+            memcpy(&symbol, image_ + offset + i * 4, 4);
+            if (symbol == 0)
+                continue;
+            bool in_bucket = i < nbucket;
+            if (symbol >= nchain) {
+                free(entered);
+                return fail("dynamic section: DT_HASH %s %llu names symbol "
+                            "%u, outside the %u symbols of the table",
+                            in_bucket ? "bucket" : "chain of symbol",
+                            (unsigned long long)(in_bucket ? i : i - nbucket),
+                            symbol,
+                            nchain);
+            }
+            if (entered[symbol / 8] & (1u << (symbol % 8))) {
+                free(entered);
+                return fail("dynamic section: DT_HASH chains enter symbol %u "
+                            "twice, a chain may not end",
+                            symbol);
+            }
+            entered[symbol / 8] |= (unsigned char)(1u << (symbol % 8));
+        }
+        free(entered);
+        return true;
+    }
+
+    /* DT_GNU_HASH: nbuckets, symoffset, bloom_size, bloom_shift, the bloom
+     * filter, the buckets, then the chains. */
+    bool check_gnu_hash(Addr addr) noexcept {
+        uint64_t offset;
+        uint32_t header[4];
+        if (!file_backed(addr, sizeof header, &offset))
+            return fail(
+                    "dynamic section: DT_GNU_HASH outside the loaded segments");
+        memcpy(header, image_ + offset, sizeof header);
+        uint32_t nbuckets = header[0], bloom_size = header[2];
+        if (nbuckets == 0)
+            return fail("dynamic section: DT_GNU_HASH has no buckets");
+        if (header[3] >= 32)
+            return fail("dynamic section: DT_GNU_HASH bloom shift %u is not "
+                        "below 32",
+                        header[3]);
+        if (bloom_size == 0 || (bloom_size & (bloom_size - 1)) != 0)
+            return fail(
+                    "dynamic section: DT_GNU_HASH bloom filter size %u is not "
+                    "a power of two",
+                    bloom_size);
+        uint64_t length = sizeof header + (uint64_t)bloom_size * sizeof(Addr) +
+                          (uint64_t)nbuckets * 4;
+        if (!file_backed(addr, length, &offset))
+            return fail(
+                    "dynamic section: DT_GNU_HASH buckets outside the loaded "
+                    "segments");
+        /* The symbol count is one past the end of the last chain. Chains
+         * start at symoffset; a bucket below it would index before them. */
+        uint32_t symoffset = header[1], last_bucket = 0;
+        uint64_t buckets =
+                offset + sizeof header + (uint64_t)bloom_size * sizeof(Addr);
+        for (uint32_t b = 0; b < nbuckets; b++) {
+            uint32_t bucket;
+            memcpy(&bucket, image_ + buckets + (uint64_t)b * 4, 4);
+            if (bucket != 0 && bucket < symoffset)
+                return fail("dynamic section: DT_GNU_HASH bucket %u is below "
+                            "symoffset %u",
+                            bucket,
+                            symoffset);
+            if (bucket > last_bucket)
+                last_bucket = bucket;
+        }
+        uint64_t count = symoffset;
+        if (last_bucket != 0) {
+            Addr chains = addr + length;
+            uint64_t i = last_bucket;
+            for (;;) {
+                uint64_t chain_offset;
+                uint32_t hash;
+                if (!file_backed(chains + (i - symoffset) * 4,
+                                 4,
+                                 &chain_offset))
+                    return fail(
+                            "dynamic section: DT_GNU_HASH chains outside the "
+                            "loaded segments");
+                memcpy(&hash, image_ + chain_offset, 4);
+                if (hash & 1)
+                    break;
+                i++;
+            }
+            count = i + 1;
+        }
+        /* With DT_HASH too, the tables must be covered for either count. */
+        if (count > symbol_count_)
+            symbol_count_ = count;
+        return true;
+    }
+
+    /* DT_GNU_HASH is how glibc finds the object's own symbols (DT_HASH is
+     * then ignored). A symbol that is not where its name's hash leads is not
+     * found: references to it bind elsewhere, or to 0 when weak, and the
+     * code calls that. So every symbol from symoffset on must sit in the
+     * chain of its name's bucket, with its hash, and a defined one must pass
+     * the bloom filter. Linear: non-empty buckets start the chains in
+     * ascending, contiguous order, so each symbol is visited once, and the
+     * names hashed are bounded by a multiple of the string table. */
+    bool check_gnu_hash_lookup(Addr addr) noexcept {
+        const unsigned kBits = sizeof(Addr) * 8;
+        uint64_t offset = 0, symbols = 0;
+        uint32_t header[4];
+        file_backed(addr, sizeof header, &offset);
+        memcpy(header, image_ + offset, sizeof header);
+        uint32_t nbuckets = header[0], symoffset = header[1];
+        uint32_t bloom_size = header[2], shift = header[3];
+        uint64_t bloom = offset + sizeof header;
+        uint64_t buckets = bloom + (uint64_t)bloom_size * sizeof(Addr);
+        uint64_t chains = buckets + (uint64_t)nbuckets * 4;
+        uint64_t next_start = symoffset, hashed_bytes = 0;
+        file_backed(symtab_, symbol_count_ * sizeof(Sym), &symbols);
+        for (uint32_t b = 0; b < nbuckets; b++) {
+            uint32_t start;
+            memcpy(&start, image_ + buckets + (uint64_t)b * 4, 4);
+            if (start == 0)
+                continue;
+            if (start != next_start)
+                return fail("dynamic section: DT_GNU_HASH bucket %u starts at "
+                            "symbol %u, expected %llu (chains in bucket "
+                            "order)",
+                            b,
+                            start,
+                            (unsigned long long)next_start);
+            for (uint64_t i = start;; i++) {
+                uint32_t chain;
+                Sym sym;
+                memcpy(&chain, image_ + chains + (i - symoffset) * 4, 4);
+                memcpy(&sym, image_ + symbols + i * sizeof sym, sizeof sym);
+                const char *name = string_at(sym.st_name);
+                uint32_t hash = 5381; /* glibc's dl_new_hash */
+                const unsigned char *c = (const unsigned char *)name;
+                for (; *c; c++)
+                    hash = hash * 33 + *c;
+                hashed_bytes += (const char *)c - name + 1;
+                if (hashed_bytes > 16 * strtab_size_ + 65536)
+                    return fail("dynamic section: symbol names overlap too "
+                                "much to hash (over %llu bytes)",
+                                (unsigned long long)hashed_bytes);
+                if (hash % nbuckets != b)
+                    return fail("dynamic section: symbol '%.64s' is in "
+                                "DT_GNU_HASH bucket %u, its name hashes to "
+                                "bucket %u",
+                                PrintableName(name).text,
+                                b,
+                                hash % nbuckets);
+                if ((chain ^ hash) & ~1u)
+                    return fail("dynamic section: symbol '%.64s' has hash "
+                                "0x%x in the DT_GNU_HASH chain, its name "
+                                "hashes to 0x%x",
+                                PrintableName(name).text,
+                                chain & ~1u,
+                                hash & ~1u);
+                if (sym.st_shndx != SHN_UNDEF) {
+                    Addr word;
+                    memcpy(&word,
+                           image_ + bloom +
+                                   (hash / kBits & (bloom_size - 1)) *
+                                           sizeof word,
+                           sizeof word);
+                    if (!((word >> (hash % kBits)) &
+                          (word >> ((hash >> shift) % kBits)) & 1))
+                        return fail("dynamic section: the DT_GNU_HASH bloom "
+                                    "filter turns symbol '%.64s' away",
+                                    PrintableName(name).text);
+                }
+                if (chain & 1) {
+                    next_start = i + 1;
+                    break;
+                }
+            }
+        }
+        /* DT_HASH, when there, counts the symbols too. */
+        if (next_start < symbol_count_)
+            return fail("dynamic section: symbols %llu to %llu are in no "
+                        "DT_GNU_HASH chain",
+                        (unsigned long long)next_start,
+                        (unsigned long long)symbol_count_ - 1);
+        return true;
+    }
+
+    /* The symbol table holds symbol_count_ entries, whose names lie in the
+     * string table. */
+    bool check_symbols(Addr symtab) noexcept {
+        uint64_t offset;
+        if (!file_backed(symtab, symbol_count_ * sizeof(Sym), &offset))
+            return fail(
+                    "dynamic section: symbol table (DT_SYMTAB) smaller than "
+                    "the %llu symbols of the hash table",
+                    (unsigned long long)symbol_count_);
+        for (uint64_t i = 0; i < symbol_count_; i++) {
+            Sym sym;
+            memcpy(&sym, image_ + offset + i * sizeof sym, sizeof sym);
+            if (!check_string(sym.st_name))
+                return fail(
+                        "dynamic section: symbol %llu has its name outside the "
+                        "string table",
+                        (unsigned long long)i);
+            if (!check_symbol_value(sym, i))
+                return false;
+        }
+        return true;
+    }
+
+    /* A defined symbol's value: an address in a loaded segment (its end
+     * included: _end, _edata and symbols of size 0 sit there), and for a
+     * function or an IFUNC resolver, in an executable one. Not checked:
+     * undefined and SHN_ABS symbols (not addresses in the object) and
+     * STT_TLS ones (offsets in the PT_TLS block). */
+    bool check_symbol_value(const Sym &sym, uint64_t index) noexcept {
+        unsigned bind = sym.st_info >> 4; /* ELF64_ST_BIND, ELF32_ST_BIND */
+        if (sym.st_shndx == SHN_UNDEF && index != 0 &&
+            ((bind != STB_GLOBAL && bind != STB_WEAK) ||
+             (sym.st_other & 3) != STV_DEFAULT))
+            /* glibc binds such a reference to the object itself, at the
+             * symbol's value (0): to its first byte. */
+            return fail("dynamic section: undefined symbol '%.64s' is not "
+                        "global with default visibility (binding %u, "
+                        "visibility %u)",
+                        PrintableName(string_at(sym.st_name)).text,
+                        bind,
+                        (unsigned)(sym.st_other & 3));
+        if (sym.st_shndx == SHN_UNDEF || sym.st_shndx == SHN_ABS)
+            return true;
+        unsigned type = sym.st_info & 0xf; /* ELF64_ST_TYPE, ELF32_ST_TYPE */
+        if (type == STT_TLS)
+            return check_tls_symbol(sym);
+        const char *name = string_at(sym.st_name);
+        if ((type == STT_FUNC || type == STT_GNU_IFUNC) &&
+            !in_memory_image(sym.st_value, 0, PF_X))
+            return fail("dynamic section: function symbol '%.64s' at 0x%llx "
+                        "is outside the executable segments",
+                        PrintableName(name).text,
+                        (unsigned long long)sym.st_value);
+        if (!in_memory_image(sym.st_value, 0, 0))
+            return fail("dynamic section: symbol '%.64s' at 0x%llx is outside "
+                        "the loaded segments",
+                        PrintableName(name).text,
+                        (unsigned long long)sym.st_value);
+        return true;
+    }
+
+    /* Thread-local storage: a thread-local symbol's value is an offset in
+     * the object's PT_TLS block, which code reaches through the module the
+     * dynamic linker gives it; without a PT_TLS segment there is none. */
+    bool check_tls_symbol(const Sym &sym) noexcept {
+        const char *name = string_at(sym.st_name);
+        if (tls_.p_type != PT_TLS)
+            return fail("dynamic section: thread-local symbol '%.64s', but "
+                        "no PT_TLS segment",
+                        PrintableName(name).text);
+        if (sym.st_value > tls_.p_memsz)
+            return fail("dynamic section: thread-local symbol '%.64s' at "
+                        "offset %llu is outside the PT_TLS block (%llu bytes)",
+                        PrintableName(name).text,
+                        (unsigned long long)sym.st_value,
+                        (unsigned long long)tls_.p_memsz);
+        return true;
+    }
+
+    bool check_string(uint64_t string_offset) noexcept {
+        if (strtab_size_ == 0)
+            return true; /* not known yet */
+        /* The table ends with a NUL (checked), so every string in it does. */
+        return string_offset < strtab_size_;
+    }
+
+    static const char *dynamic_tag_name(ElfW(Sxword) tag) noexcept {
+        switch (tag) {
+        case DT_NEEDED:
+            return "DT_NEEDED";
+        case DT_SONAME:
+            return "DT_SONAME";
+        case DT_RPATH:
+            return "DT_RPATH";
+        case DT_RUNPATH:
+            return "DT_RUNPATH";
+        default:
+            return "dynamic";
+        }
+    }
+
+    /* [vaddr, vaddr + length) lies in the file-backed part of one PT_LOAD
+     * segment; if so, *file_offset (when given) is where it starts in the
+     * image. */
+    bool file_backed(Addr vaddr,
+                     uint64_t length,
+                     uint64_t *file_offset) const noexcept {
+        /* Segments are in ascending order and do not overlap: only the last
+         * one starting at or below vaddr can hold the range (an earlier one
+         * only an empty range at its end, where this one starts too). */
+        unsigned k = last_load_at_or_below(vaddr);
+        if (k == load_count_)
+            return false;
+        Addr start = load_field<Addr>(k, offsetof(Phdr, p_vaddr));
+        /* What the dynamic linker reads must be readable (an execute-only
+         * segment is not). */
+        if (!(load_field<ElfW(Word)>(k, offsetof(Phdr, p_flags)) & PF_R) ||
+            !range_within(vaddr - start,
+                          length,
+                          load_field<ElfW(Xword)>(k, offsetof(Phdr, p_filesz))))
+            return false;
+        if (file_offset)
+            *file_offset = load_field<ElfW(Off)>(k, offsetof(Phdr, p_offset)) +
+                           (vaddr - start);
+        return true;
+    }
+
+    /* The index in loads_ of the last PT_LOAD segment whose p_vaddr is at
+     * most vaddr, or load_count_ if there is none: a binary search, so that
+     * checks per relocation or symbol do not walk the program headers. */
+    unsigned last_load_at_or_below(Addr vaddr) const noexcept {
+        unsigned low = 0, high = load_count_; /* answer in [low - 1, high) */
+        while (low < high) {
+            unsigned mid = low + (high - low) / 2;
+            if (load_field<Addr>(mid, offsetof(Phdr, p_vaddr)) <= vaddr)
+                low = mid + 1;
+            else
+                high = mid;
+        }
+        return low == 0 ? load_count_ : low - 1;
+    }
+
+    /* The dynamic linker makes the whole pages of [p_vaddr, p_vaddr +
+     * p_memsz) read-only, rounding both ends down: those pages must be
+     * mapped for writable PT_LOAD segments (page-rounded, as mmap maps). */
+    bool relro_in_writable_pages(const Phdr &relro) const noexcept {
+        const uint64_t page = (uint64_t)getpagesize();
+        if (relro.p_vaddr + relro.p_memsz < relro.p_vaddr)
+            return false;
+        uint64_t at = relro.p_vaddr & ~(page - 1);
+        uint64_t end = (relro.p_vaddr + relro.p_memsz) & ~(page - 1);
+        for (unsigned steps = 0; at < end; steps++) {
+            bool found = false;
+            for (unsigned i = 0; i < ehdr_.e_phnum && !found; i++) {
+                Phdr ph = phdr(i);
+                uint64_t first = ph.p_vaddr & ~(page - 1);
+                uint64_t last =
+                        (ph.p_vaddr + ph.p_memsz + page - 1) & ~(page - 1);
+                if (ph.p_type == PT_LOAD && (ph.p_flags & PF_W) &&
+                    at >= first && at < last) {
+                    at = last;
+                    found = true;
+                }
+            }
+            if (!found || steps > ehdr_.e_phnum)
+                return false;
+        }
+        return true;
+    }
+
+    /* [vaddr, vaddr + length) lies in the memory image of one PT_LOAD whose
+     * p_flags include all of flags. */
+    bool in_memory_image(Addr vaddr,
+                         uint64_t length,
+                         ElfW(Word) flags) const noexcept {
+        unsigned k = last_load_at_or_below(vaddr);
+        if (k == load_count_)
+            return false;
+        /* An empty range at the end of one segment may also be at the
+         * start of the next, whose flags differ: both are asked. */
+        for (unsigned n = 0; n < 2 && k < load_count_; n++, k--) {
+            ElfW(Word) seg_flags =
+                    load_field<ElfW(Word)>(k, offsetof(Phdr, p_flags));
+            Addr start = load_field<Addr>(k, offsetof(Phdr, p_vaddr));
+            if ((seg_flags & flags) == flags &&
+                range_within(
+                        vaddr - start,
+                        length,
+                        load_field<ElfW(Xword)>(k, offsetof(Phdr, p_memsz))))
+                return true;
+            if (length != 0 || k == 0)
+                break;
+        }
+        return false;
+    }
+
+    /* One field of the k-th PT_LOAD segment's header, read alone: the
+     * lookups above run for every relocation and symbol, and copying the
+     * whole header each time costs more than the rest of the check. */
+    template <typename T>
+    T load_field(unsigned k, size_t field) const noexcept {
+        T v;
+        memcpy(&v,
+               image_ + ehdr_.e_phoff + (size_t)loads_[k] * sizeof(Phdr) +
+                       field,
+               sizeof v);
+        return v;
+    }
+
+    Phdr phdr(unsigned i) const noexcept {
+        Phdr ph;
+        memcpy(&ph,
+               image_ + ehdr_.e_phoff + (size_t)i * sizeof(Phdr),
+               sizeof ph);
+        return ph;
+    }
+
+    bool fail(const char *fmt, ...) noexcept
+            __attribute__((format(printf, 2, 3))) {
+        char text[256];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(text, sizeof text, fmt, ap);
+        va_end(ap);
+        err_.set("%s", text);
+        return false;
+    }
+
+    const unsigned char *image_;
+    size_t size_;
+    ErrorBuffer &err_;
+    Ehdr ehdr_ = {};
+    Phdr dynamic_ = {};
+    Phdr relro_ = {};
+    Phdr tls_ = {}; /* p_type PT_NULL when there is none */
+    uint64_t strtab_offset_ = 0;
+    uint64_t strtab_size_ = 0;
+    uint64_t symbol_count_ = 0;        /* from the hash tables */
+    uint64_t needed_[kMaxNeeded] = {}; /* DT_NEEDED string offsets */
+    struct FunctionArray {
+        Addr start;
+        uint64_t slots, first_slot;
+    } arrays_[2] = {}; /* DT_INIT_ARRAY, DT_FINI_ARRAY */
+    uint8_t covered_[kMaxArrayFunctions / 8] = {};
+    unsigned needed_count_ = 0;
+    Addr pltgot_ = 0; /* DT_PLTGOT */
+    Addr versym_ = 0; /* DT_VERSYM, once its versions are checked */
+    unsigned highest_version_ = 0;
+    Addr symtab_ = 0;
+    bool writable_targets_ = true; /* no text relocations */
+    /* The PT_LOAD segments, by program header index, in address order. */
+    uint16_t loads_[kMaxProgramHeaders] = {};
+    /* DT_RELACOUNT and DT_RELCOUNT, by kRela and kRel. */
+    enum { kRela, kRel };
+    uint64_t relative_count_[2] = {};
+    bool has_relative_count_[2] = {};
+    unsigned load_count_ = 0;
+    Addr image_start_ = 0, image_end_ = 0; /* the loaded address range */
+};
+
+} // namespace
+
+extern "C" int erts_dlopen_mem_validate(const void *image,
+                                        size_t size,
+                                        char *errbuf,
+                                        size_t errbuf_size) {
+    ErrorBuffer err(errbuf, errbuf_size);
+    if (!image && size != 0) {
+        err.set("no image (NULL pointer)");
+        return ERTS_DLOPEN_MEM_BADARG;
+    }
+    ElfValidator v(static_cast<const unsigned char *>(image), size, err);
+    return v.validate() ? ERTS_DLOPEN_MEM_OK : ERTS_DLOPEN_MEM_BAD_IMAGE;
+}
+
+#endif /* __linux__ */
