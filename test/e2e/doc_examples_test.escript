@@ -5,7 +5,8 @@
 %%
 %% The Erlang examples of the docs, checked as the compiler would and run
 %% as written: every ```erlang block of each FILE (Markdown, or an .erl
-%% file's -doc texts; <code type="erl"> in OTP's XML docs) that loads a NIF
+%% file's -doc texts; <code type="erl"> and <code type="none"> in OTP's XML
+%% docs) that loads a NIF
 %% library (it mentions load_nif, priv_nif or memory =>) must parse. One
 %% that holds function definitions must compile with no error: a call to a
 %% function it does not define or import (the nif_image_path() of an
@@ -22,7 +23,8 @@
 %% (HELPER_SOURCE, lib/priv_nif's module), which run twice, from
 %% directories and from an escript's archive. The module is loaded (its
 %% on_load function loads the library; a block without -on_load has its
-%% 0-arity functions called, each to return ok) and each NIF is called.
+%% 0-arity functions called, each to return ok) and each NIF of its -nifs
+%% is called (a block without -nifs is checked by the load alone).
 %% Prints each block and what was checked.
 -mode(compile).
 
@@ -243,33 +245,41 @@ run(Where, Library, Module, Beam, Forms) ->
                                 not lists:member({F, 0}, Nifs)];
                     _ -> []
                 end,
-        Image = build_nif(Work, Module, Nifs),
-        Runner = runner(Module, Calls, Nifs),
-        Results = [{How, run_way(Work, How, Library, Module, Beam, Runner, Image)}
-                   || How <- ways(Library)],
-        What = io_lib:format("runs (~ts): loads ~w, ~w NIF(s) answer",
-                             [lists:join(", ", [atom_to_list(H) || {H, _} <- Results]),
-                              Module, length(Nifs)]),
-        report(Where, What,
-               case [{H, Out} || {H, {error, Out}} <- Results] of
-                   [] -> ok;
-                   Bad -> {error, io_lib:format("~p", [Bad])}
-               end)
+        case build_nif(Work, Module, Nifs) of
+            {ok, Image} ->
+                Runner = runner(Module, Calls, Nifs),
+                Results = [{How, run_way(Work, How, Library, Module, Beam, Runner, Image)}
+                           || How <- ways(Library)],
+                What = io_lib:format("runs (~ts): loads ~w, ~w NIF(s) answer",
+                                     [lists:join(", ", [atom_to_list(H) || {H, _} <- Results]),
+                                      Module, length(Nifs)]),
+                report(Where, What,
+                       case [{H, Out} || {H, {error, Out}} <- Results] of
+                           [] -> ok;
+                           Bad -> {error, io_lib:format("~p", [Bad])}
+                       end);
+            Error ->
+                report(Where, "a NIF library is built for it", Error)
+        end
     after
-        os:cmd("rm -rf '" ++ Work ++ "'")
+        ok = file:del_dir_r(Work)
     end.
 
 ways({cwd, _}) -> [cwd];
 ways(_) -> [directories, escript].
 
 work_dir() ->
-    Base = case os:getenv("TMPDIR") of false -> "/tmp"; T -> T end,
+    Base = filename:absname(case os:getenv("TMPDIR") of
+                                false -> "/tmp";
+                                T -> T
+                            end),
     Dir = filename:join(Base, "doc_examples_" ++ os:getpid() ++ "_"
                         ++ integer_to_list(erlang:unique_integer([positive]))),
     ok = file:make_dir(Dir),
     Dir.
 
-%% A C NIF library for Module whose NIFs return {Module, Name}.
+%% A C NIF library for Module whose NIFs return {Module, Name}: {ok, Image}
+%% or {error, Why}.
 build_nif(Work, Module, Nifs) ->
     Funs = [io_lib:format("static ERL_NIF_TERM nif_~b(ErlNifEnv *env, int argc, "
                           "const ERL_NIF_TERM argv[])\n{\n    (void)argc; (void)argv;\n"
@@ -287,10 +297,15 @@ build_nif(Work, Module, Nifs) ->
     So = filename:join(Work, "nif.so"),
     ok = file:write_file(C, Src),
     Include = filename:join([code:root_dir(), "usr", "include"]),
-    {0, _} = command(Work, os:find_executable("cc"),
-                     ["-shared", "-fPIC", "-I", Include, "-o", So, C]),
-    {ok, Image} = file:read_file(So),
-    Image.
+    case os:find_executable("cc") of
+        false ->
+            {error, "no C compiler (cc) in PATH"};
+        Cc ->
+            case command(Work, Cc, ["-shared", "-fPIC", "-I", Include, "-o", So, C]) of
+                {0, _} -> file:read_file(So);
+                {Status, Out} -> {error, io_lib:format("cc exit status ~w: ~ts", [Status, Out])}
+            end
+    end.
 
 enumerate(L) -> lists:zip(lists:seq(1, length(L)), L).
 

@@ -66,7 +66,8 @@ cases() ->
      {misspelt_application, "my_app", "seed_c_nif", ["seed_c_nif.so"], 127,
       [Report, "{bad_name,", "no application my_app is in the code path, so "
        "no priv directory holds seed_c_nif.so. Pass code:priv_nif/2 the name "
-       "of the application that has the library in its priv directory"]}].
+       "of the application that has the library in its priv directory (the "
+       "App of App/ebin or App-Vsn/ebin in the code path)"]}].
 
 run_case(Work, Image, {Name, App, LibName, PrivFiles, Status, Texts}) ->
     Dir = filename:join(Work, atom_to_list(Name)),

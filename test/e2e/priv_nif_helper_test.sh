@@ -13,8 +13,9 @@
 #   stock, escript       from a private file under TMPDIR, gone after the run
 #   stock, directory     from the library's file in priv
 #   stock, escript, TMPDIR mounted noexec   one line naming noexec and TMPDIR
-#   stock and patched, library not packed   one line naming what is missing
-#   stock and patched, application misspelt  one line naming it and the fix
+#   stock and patched, library not packed   what is missing (stock: one
+#                                            line; patched: the on_load report)
+#   stock and patched, application misspelt  the name and the fix (likewise)
 # Exits 77 (skipped) if STOCK_BIN has no escript.
 set -euo pipefail
 # shellcheck disable=SC2034 # used by lib.sh
@@ -108,11 +109,11 @@ expect patched_unpacked 'myapp/priv/seed_c_nif.so is not in the archive of '"$wo
 expect patched_unpacked 'exit status 127'
 
 run stock_misspelt "$stock" "$work/stock_misspelt/prog"
-expect stock_misspelt 'priv_nif: application my_app is not in the code path: pass priv_nif:load/3 the name of the application that has the library in its priv directory, as its .app file names it'
+expect stock_misspelt 'priv_nif: application my_app is not in the code path: pass priv_nif:load/3 the name of the application that has the library in its priv directory (the App of App/ebin or App-Vsn/ebin in the code path)'
 expect stock_misspelt 'exit status 127'
 
 run patched_misspelt "$otp/bin" "$work/patched_misspelt/prog"
-expect patched_misspelt 'no application my_app is in the code path, so no priv directory holds seed_c_nif.so. Pass code:priv_nif/2 the name of the application that has the library in its priv directory, as its .app file names it'
+expect patched_misspelt 'no application my_app is in the code path, so no priv directory holds seed_c_nif.so. Pass code:priv_nif/2 the name of the application that has the library in its priv directory (the App of App/ebin or App-Vsn/ebin in the code path)'
 expect patched_misspelt 'exit status 127'
 
 pass "all 8 cases printed what they should"

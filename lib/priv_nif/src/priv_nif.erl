@@ -100,7 +100,8 @@ not_in_code_path(App) ->
     {error, {load_failed, "application " ++ atom_to_list(App)
              ++ " is not in the code path: pass priv_nif:load/3 the name of"
                 " the application that has the library in its priv"
-                " directory, as its .app file names it"}}.
+                " directory (the App of App/ebin or App-Vsn/ebin in the code"
+                " path)"}}.
 
 %% Through erl_prim_loader, which reads escripts' archives: read_file/1
 %% from OTP 26 on, get_file/1 before.
