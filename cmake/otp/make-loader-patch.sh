@@ -108,16 +108,13 @@ mkdir "$tmp/out"
 name=$(git -C "$repo" -c core.abbrev=7 format-patch --root -1 --no-signature \
            --no-numbered -o "$tmp/out" HEAD)
 name=$(basename "$name")
+# Unnumbered, as the rest of the series: the same patch for every version.
+patch=$tmp/out/$name
 
-# The patch for one version: unnumbered, as the rest of the series, so
-# that it does not change when the series grows.
 series_entries() {   # <version>: the series file's entries
     local list=$root/erts/patches/otp-$1/series
     [ -f "$list" ] || die "no series file $list"
     sed -e 's/[[:space:]]*#.*$//' -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' "$list" | grep -v '^$' || true
-}
-patch_for() {        # <version> <output>
-    cp "$tmp/out/$name" "$2"
 }
 rel_path() { echo "erts/patches/otp-$1/$name"; }
 check_first() {      # <version>: the series starts with this patch
@@ -129,7 +126,7 @@ check_first() {      # <version>: the series starts with this patch
 
 case $mode in
     path) check_first "${versions[0]}"; rel_path "${versions[0]}"; exit 0 ;;
-    stdout) check_first "${versions[0]}"; patch_for "${versions[0]}" "$tmp/patch"; cat "$tmp/patch"; exit 0 ;;
+    stdout) check_first "${versions[0]}"; cat "$patch"; exit 0 ;;
 esac
 
 if [ ${#versions[@]} -eq 0 ]; then
@@ -148,19 +145,18 @@ stale=()
 for v in "${versions[@]}"; do
     check_first "$v"
     rel=$(rel_path "$v")
-    patch_for "$v" "$tmp/patch"
-    if cmp -s "$tmp/patch" "$root/$rel"; then
+    if cmp -s "$patch" "$root/$rel"; then
         echo "make-loader-patch: $rel is up to date" >&2
     elif [ "$mode" = check ]; then
         stale+=("$rel")
         if [ -f "$root/$rel" ]; then
             echo "make-loader-patch: STALE: $rel differs from what the files in erts/patches/MANIFEST give:" >&2
-            diff -u "$root/$rel" "$tmp/patch" | head -n 40 >&2 || true
+            diff -u "$root/$rel" "$patch" | head -n 40 >&2 || true
         else
             echo "make-loader-patch: MISSING: $rel" >&2
         fi
     else
-        cp "$tmp/patch" "$root/$rel"
+        cp "$patch" "$root/$rel"
         echo "make-loader-patch: wrote $rel" >&2
     fi
 done

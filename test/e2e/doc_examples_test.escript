@@ -29,7 +29,8 @@
 -mode(compile).
 
 main([Helper | Files]) when Files =/= [] ->
-    put(helper_source, Helper),
+    {ok, priv_nif, HelperBeam} = compile:file(Helper, [binary]),
+    put(helper_beam, HelperBeam),
     Results = lists:append([check_file(F) || F <- Files]),
     Failed = [R || {error, _} = R <- Results],
     io:format("doc_examples: ~w examples in ~w files, ~w failed~n",
@@ -368,7 +369,7 @@ layout(How, {Kind, App, Name}, Module, Beam, Runner, Image) ->
      {filename:join([A, "priv", filename:rootname(Name, ".so") ++ ".so"]), Image}]
         ++ case Kind of
                helper ->
-                   {ok, priv_nif, Helper} = compile:file(get(helper_source), [binary]),
+                   Helper = get(helper_beam),
                    P = case How of escript -> "priv_nif"; _ -> "lib/priv_nif" end,
                    [{filename:join([P, "ebin", "priv_nif.beam"]), Helper}];
                priv ->
