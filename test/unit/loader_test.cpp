@@ -172,23 +172,127 @@ TEST(DistinctImages, FdOfALibraryKeptByAnotherHandleIsReleasedLater) {
     EXPECT_EQ(open_fd_count(), fds);
 }
 
-TEST(DistinctImages, SameImageTwiceGivesTwoIndependentHandles) {
+// The image without its GNU build ID (zeroed): fixture_a and fixture_b then
+// differ only in their code, as two builds of one library can.
+std::vector<unsigned char> without_build_id(std::vector<unsigned char> image) {
+    // The note: namesz 4, descsz 20, type NT_GNU_BUILD_ID (3), "GNU\0".
+    const unsigned char header[] = {4, 0, 0, 0, 20, 0, 0, 0, 3, 0, 0, 0, 'G', 'N', 'U', 0};
+    auto at = std::search(image.begin(), image.end(), std::begin(header), std::end(header));
+    EXPECT_NE(at, image.end()) << "no GNU build ID note";
+    if (at != image.end())
+        std::fill(at + sizeof header, at + sizeof header + 20, 0);
+    return image;
+}
+
+// Images of one size that differ in a few bytes of code: a load of b while a
+// is loaded must not be taken for a, whatever their fingerprints.
+TEST(DistinctImages, ImagesOfOneSizeStayApart) {
+    auto a_image = without_build_id(read_fixture("fixture_a.so"));
+    auto b_image = without_build_id(read_fixture("fixture_b.so"));
+    ASSERT_EQ(a_image.size(), b_image.size()) << "the scenario needs one size";
+    void *a = load(a_image, "a");
+    void *b = load(b_image, "b");
+    void *a_again = load(a_image, "a");
+    ASSERT_NE(a, nullptr);
+    ASSERT_NE(b, nullptr);
+    EXPECT_NE(a, b);
+    EXPECT_EQ(a_again, a) << "a, loaded after b, must still find a";
+    EXPECT_NE(loaded_path(a), loaded_path(b));
+    EXPECT_EQ(call_fixture_value(a), 1);
+    EXPECT_EQ(call_fixture_value(b), 2);
+    EXPECT_EQ(erts_dlclose_mem(a), ERTS_DLOPEN_MEM_OK);
+    EXPECT_EQ(erts_dlclose_mem(a_again), ERTS_DLOPEN_MEM_OK);
+    EXPECT_EQ(erts_dlclose_mem(b), ERTS_DLOPEN_MEM_OK);
+}
+
+// Loading an image that is loaded already is a second dlopen of the same
+// object, as for a second dlopen of one file: same handle, same memfd.
+TEST(OneCopy, SameImageTwiceSharesTheObjectAndItsMemfd) {
     auto image = read_fixture("fixture_a.so");
+    size_t fds = open_fd_count();
     void *first = load(image, "twice");
     void *second = load(image, "twice");
     ASSERT_NE(first, nullptr);
-    ASSERT_NE(second, nullptr);
-    EXPECT_NE(first, second);
-    auto first_value =
-            reinterpret_cast<fixture_value_fn>(dlsym(first, "fixture_value"));
-    auto second_value =
-            reinterpret_cast<fixture_value_fn>(dlsym(second, "fixture_value"));
-    EXPECT_NE(reinterpret_cast<void *>(first_value),
-              reinterpret_cast<void *>(second_value));
+    EXPECT_EQ(second, first);
+    EXPECT_EQ(open_fd_count(), fds + 1);
+    std::string path = loaded_path(first);
     EXPECT_EQ(erts_dlclose_mem(first), ERTS_DLOPEN_MEM_OK);
-    EXPECT_EQ(second_value(), 1)
+    EXPECT_TRUE(still_loaded(path))
             << "closing one handle must not unload the other";
+    EXPECT_EQ(call_fixture_value(second), 1);
     EXPECT_EQ(erts_dlclose_mem(second), ERTS_DLOPEN_MEM_OK);
+    EXPECT_FALSE(still_loaded(path));
+    EXPECT_EQ(open_fd_count(), fds);
+    EXPECT_EQ(erts_dlclose_mem(second), ERTS_DLOPEN_MEM_UNKNOWN_HANDLE)
+            << "two loads, three closes";
+}
+
+// The same bytes from another buffer (the caller's copy, not its address)
+// find the loaded object too.
+TEST(OneCopy, ACopyOfTheBytesFindsTheLoadedObject) {
+    auto image = read_fixture("fixture_a.so");
+    auto copy = image;
+    void *first = load(image, "copy");
+    void *second = load(copy, "copy");
+    EXPECT_EQ(second, first);
+    EXPECT_EQ(erts_dlclose_mem(first), ERTS_DLOPEN_MEM_OK);
+    EXPECT_EQ(erts_dlclose_mem(second), ERTS_DLOPEN_MEM_OK);
+}
+
+// A library dlclose keeps (here a thread_local with a destructor, whose
+// thread lives on) is loaded once, however often it is loaded and closed.
+void expect_one_copy_over_cycles(const char *fixture_name, int value) {
+    auto image = read_fixture(fixture_name);
+    std::string label = std::string("once_") + fixture_name;
+    void *h = load(image, label.c_str());
+    ASSERT_NE(h, nullptr);
+    EXPECT_EQ(call_fixture_value(h), value);
+    std::string path = loaded_path(h);
+    EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+    ASSERT_TRUE(still_loaded(path)) << fixture_name << " was expected to stay loaded";
+    size_t fds = open_fd_count();
+    std::string mapped = "/memfd:" + label + " ";
+    auto mappings = [&] {
+        std::string m = maps();
+        size_t n = 0;
+        for (size_t at = m.find(mapped); at != std::string::npos; at = m.find(mapped, at + 1))
+            n++;
+        return n;
+    };
+    size_t segments = mappings();
+    for (int i = 0; i < 1000; i++) {
+        void *again = load(image, label.c_str());
+        ASSERT_EQ(again, h) << "cycle " << i;
+        ASSERT_EQ(call_fixture_value(again), value);
+        ASSERT_EQ(erts_dlclose_mem(again), ERTS_DLOPEN_MEM_OK);
+    }
+    EXPECT_EQ(loaded_path(h), path);
+    EXPECT_EQ(open_fd_count(), fds);
+    EXPECT_EQ(mappings(), segments);
+}
+
+TEST(OneCopy, AThreadLocalLibraryIsLoadedOnceOverAThousandCycles) {
+    expect_one_copy_over_cycles("fixture_thread_local.so", 13);
+}
+
+TEST(OneCopy, AGnuUniqueLibraryIsLoadedOnceOverAThousandCycles) {
+    expect_one_copy_over_cycles("fixture_cxx_a.so", 11);
+}
+
+// A library that was unloaded is loaded afresh, from a new memfd: its
+// constructor runs again, as for a file loaded after a full unload.
+TEST(OneCopy, AnUnloadedLibraryIsLoadedAfresh) {
+    auto image = read_fixture("fixture_a.so");
+    size_t fds = open_fd_count();
+    void *h = load(image, "afresh");
+    std::string path = loaded_path(h);
+    EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+    EXPECT_FALSE(still_loaded(path));
+    EXPECT_EQ(open_fd_count(), fds);
+    void *again = load(image, "afresh");
+    EXPECT_EQ(call_fixture_value(again), 1);
+    EXPECT_EQ(erts_dlclose_mem(again), ERTS_DLOPEN_MEM_OK);
+    EXPECT_EQ(open_fd_count(), fds);
 }
 
 TEST(Errors, DynamicLinkerRefusalNamesTheLabelAndLeavesNothing) {
@@ -256,10 +360,15 @@ TEST(Inheritance, ChildProcessesDoNotGetTheMemfd) {
     EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
 }
 
-TEST(Threads, ConcurrentLoadsAllSucceedWithDistinctHandles) {
+// Threads load two images while each is held: every load finds the loaded
+// object, and every handle runs its own image's code.
+TEST(Threads, ConcurrentLoadsOfLoadedImagesAllShareTheirObject) {
     const int threads = 8, per_thread = 25;
     auto a = read_fixture("fixture_a.so"), b = read_fixture("fixture_b.so");
     size_t fds = open_fd_count();
+    void *held_a = load(a, "threads"), *held_b = load(b, "threads");
+    ASSERT_NE(held_a, nullptr);
+    ASSERT_NE(held_b, nullptr);
     std::vector<std::vector<void *>> handles(threads);
     std::vector<int> wrong_values(threads, 0);
     std::vector<std::thread> workers;
@@ -279,17 +388,48 @@ TEST(Threads, ConcurrentLoadsAllSucceedWithDistinctHandles) {
     }
     for (auto &w : workers)
         w.join();
-    std::set<void *> distinct;
+    EXPECT_EQ(open_fd_count(), fds + 2);
     for (int t = 0; t < threads; t++) {
         EXPECT_EQ(handles[t].size(), static_cast<size_t>(per_thread))
                 << "thread " << t;
         EXPECT_EQ(wrong_values[t], 0) << "thread " << t;
-        distinct.insert(handles[t].begin(), handles[t].end());
+        for (void *h : handles[t]) {
+            EXPECT_EQ(h, t % 2 ? held_b : held_a);
+            EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+        }
     }
-    EXPECT_EQ(distinct.size(), static_cast<size_t>(threads * per_thread));
-    for (void *h : distinct)
-        EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+    EXPECT_EQ(call_fixture_value(held_a), 1);
+    EXPECT_EQ(erts_dlclose_mem(held_a), ERTS_DLOPEN_MEM_OK);
+    EXPECT_EQ(erts_dlclose_mem(held_b), ERTS_DLOPEN_MEM_OK);
     EXPECT_EQ(open_fd_count(), fds);
+}
+
+// Threads load and close one image at once: whatever the interleaving,
+// every load succeeds and runs the image, and nothing is left.
+TEST(Threads, ConcurrentLoadsAndClosesOfOneImageLeaveNothing) {
+    const int threads = 8, per_thread = 200;
+    auto image = read_fixture("fixture_a.so");
+    size_t fds = open_fd_count();
+    std::vector<int> failures(threads, 0);
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; t++) {
+        workers.emplace_back([&, t] {
+            for (int i = 0; i < per_thread; i++) {
+                void *h = nullptr;
+                char err[256];
+                if (load_image(image, "churn", &h, err) != ERTS_DLOPEN_MEM_OK ||
+                    call_fixture_value(h) != 1 ||
+                    erts_dlclose_mem(h) != ERTS_DLOPEN_MEM_OK)
+                    failures[t]++;
+            }
+        });
+    }
+    for (auto &w : workers)
+        w.join();
+    for (int t = 0; t < threads; t++)
+        EXPECT_EQ(failures[t], 0) << "thread " << t;
+    EXPECT_EQ(open_fd_count(), fds);
+    EXPECT_EQ(maps().find("/memfd:churn"), std::string::npos);
 }
 
 // One load and close of fixture_a, asserting each step.

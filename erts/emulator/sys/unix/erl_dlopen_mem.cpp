@@ -397,23 +397,75 @@ bool make_backing(int way,
  * is loaded. glibc matches loaded objects by path first, so if the fd number
  * were reused for another image, dlopen("/proc/PID/fd/N") would silently
  * return the old library.
+ *
+ * An image whose bytes are already loaded is not copied again: its backing
+ * is dlopen'ed once more, and glibc hands back the loaded object with one
+ * more reference, as for a second dlopen of the same file. So a library that
+ * can never be unloaded (a thread_local with a destructor, STB_GNU_UNIQUE
+ * symbols) is held once however often it is loaded and closed.
  */
 
 struct Loaded {
     void *handle;
     int fd;
-    /* The path dlopen was given, for still_loaded: a /proc/PID/fd/N path,
-     * or without /proc a file name. Stored right after the struct, in the
-     * same allocation, sized to it. */
+    /* erts_dlopen_mem calls not yet closed; 0 on the retained list. */
+    unsigned users;
+    /* What finds it again: the image's size and fingerprint; a candidate is
+     * confirmed by comparing its backing with the new image. */
+    size_t size;
+    uint64_t fingerprint;
+    /* Only a /proc/PID/fd/N path names the backing for as long as the fd
+     * is open; a file name was unlinked after the first dlopen. */
+    bool reusable;
+    /* The path dlopen was given: a /proc/PID/fd/N path, or without /proc a
+     * file name. Stored right after the struct, in the same allocation,
+     * sized to it. */
     const char *path;
     Loaded *next;
 };
 
 pthread_mutex_t loaded_lock = PTHREAD_MUTEX_INITIALIZER;
 Loaded *loaded_list = NULL;
-/* Closed handles whose object dlclose kept loaded: their fds are closed
- * once a later close finds the object gone. */
+/* Closed images whose object dlclose kept loaded: found again by a load of
+ * the same bytes, and their fds closed once a later close finds the object
+ * gone. */
 Loaded *retained_list = NULL;
+
+/* The image's size and a sample of its bytes: the first KiB (headers, and
+ * the build ID, which differs between any two builds), the last 256 bytes
+ * and 32 words spread between; well under a microsecond at any size. Equal
+ * fingerprints only make a candidate; backing_holds decides. */
+uint64_t image_fingerprint(const unsigned char *image, size_t size) noexcept {
+    const size_t head_words = 128, tail_words = 32, spread_words = 32;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)size;
+    auto mix_word_at = [&](size_t offset) {
+        uint64_t w = 0;
+        if (offset < size)
+            memcpy(&w, image + offset, size - offset < 8 ? size - offset : 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    };
+    for (size_t i = 0; i < head_words; i++)
+        mix_word_at(i * 8);
+    for (size_t i = 1; i <= spread_words; i++)
+        mix_word_at(size / (spread_words + 1) * i);
+    for (size_t i = 1; i <= tail_words; i++)
+        mix_word_at(size >= i * 8 ? size - i * 8 : size);
+    return h;
+}
+
+/* Whether the backing behind fd holds exactly image[0..size). */
+bool backing_holds(int fd, const unsigned char *image, size_t size) noexcept {
+    struct stat st;
+    if (fstat(fd, &st) != 0 || (uint64_t)st.st_size != (uint64_t)size)
+        return false;
+    void *held = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+    if (held == MAP_FAILED)
+        return false;
+    bool same = memcmp(held, image, size) == 0;
+    munmap(held, size);
+    return same;
+}
 
 void loaded_push(Loaded *l) noexcept {
     pthread_mutex_lock(&loaded_lock);
@@ -422,16 +474,67 @@ void loaded_push(Loaded *l) noexcept {
     pthread_mutex_unlock(&loaded_lock);
 }
 
-Loaded *loaded_take(void *handle) noexcept {
+/* The entry after the first skip that may hold this image, with one more
+ * user so that its fd stays open: from the loaded list, or moved back to it
+ * from the retained list. NULL if there is none. */
+Loaded *loaded_hold_candidate(size_t size,
+                              uint64_t fingerprint,
+                              unsigned skip) noexcept {
+    auto may_hold = [&](const Loaded *l) {
+        return l->reusable && l->size == size &&
+               l->fingerprint == fingerprint && skip-- == 0;
+    };
+    pthread_mutex_lock(&loaded_lock);
+    Loaded *found = loaded_list;
+    while (found && !may_hold(found))
+        found = found->next;
+    if (found) {
+        found->users++;
+    } else {
+        Loaded **p = &retained_list;
+        while (*p && !may_hold(*p))
+            p = &(*p)->next;
+        found = *p;
+        if (found) {
+            *p = found->next;
+            found->users = 1;
+            found->next = loaded_list;
+            loaded_list = found;
+        }
+    }
+    pthread_mutex_unlock(&loaded_lock);
+    return found;
+}
+
+/* Under loaded_lock: one user less for the entry at *p; the last one takes
+ * it off the loaded list, and the caller then owns it. */
+Loaded *drop_user_locked(Loaded **p, bool *last) noexcept {
+    Loaded *l = *p;
+    *last = l && --l->users == 0;
+    if (*last)
+        *p = l->next;
+    return l;
+}
+
+/* The entry whose handle this is, with one user less; NULL if unknown. */
+Loaded *loaded_drop_user_of(void *handle, bool *last) noexcept {
     pthread_mutex_lock(&loaded_lock);
     Loaded **p = &loaded_list;
     while (*p && (*p)->handle != handle)
         p = &(*p)->next;
-    Loaded *l = *p;
-    if (l)
-        *p = l->next;
+    Loaded *l = drop_user_locked(p, last);
     pthread_mutex_unlock(&loaded_lock);
     return l;
+}
+
+/* Gives back the user loaded_hold_candidate added. */
+void loaded_drop_user(Loaded *l, bool *last) noexcept {
+    pthread_mutex_lock(&loaded_lock);
+    Loaded **p = &loaded_list;
+    while (*p != l)
+        p = &(*p)->next;
+    drop_user_locked(p, last);
+    pthread_mutex_unlock(&loaded_lock);
 }
 
 int match_loaded_path(struct dl_phdr_info *info, size_t, void *path) noexcept {
@@ -443,6 +546,73 @@ int match_loaded_path(struct dl_phdr_info *info, size_t, void *path) noexcept {
  * RTLD_NOLOAD, this opens no file. */
 bool still_loaded(const char *path) noexcept {
     return dl_iterate_phdr(match_loaded_path, const_cast<char *>(path)) != 0;
+}
+
+/* Closes the fds of the retained entries, and of closed (the entry whose
+ * last user just left, or NULL), whose objects are gone; the rest are
+ * retained. Checked outside loaded_lock: dl_iterate_phdr takes the dynamic
+ * linker's lock, which a constructor loading another image holds. */
+void release_unloaded(Loaded *closed) noexcept {
+    pthread_mutex_lock(&loaded_lock);
+    Loaded *candidates = retained_list;
+    retained_list = NULL;
+    pthread_mutex_unlock(&loaded_lock);
+    if (closed) {
+        closed->next = candidates;
+        candidates = closed;
+    }
+    Loaded *survivors = NULL;
+    while (candidates) {
+        Loaded *r = candidates;
+        candidates = r->next;
+        if (still_loaded(r->path)) {
+            r->next = survivors;
+            survivors = r;
+        } else {
+            close(r->fd);
+            free(r);
+        }
+    }
+    if (survivors) {
+        Loaded *last = survivors;
+        while (last->next)
+            last = last->next;
+        pthread_mutex_lock(&loaded_lock);
+        last->next = retained_list;
+        retained_list = survivors;
+        pthread_mutex_unlock(&loaded_lock);
+    }
+}
+
+/* The image loaded again from the backing of an entry that holds the same
+ * bytes, if there is one: no copy, and glibc returns the loaded object.
+ * Candidates are tried in turn: two builds of one library can be of one
+ * size and differ in a few bytes. */
+void *reload_held_image(const unsigned char *image,
+                        size_t size,
+                        uint64_t fingerprint) noexcept {
+    for (unsigned skip = 0;; skip++) {
+        Loaded *l = loaded_hold_candidate(size, fingerprint, skip);
+        if (!l)
+            return NULL;
+        void *h = NULL;
+        if (backing_holds(l->fd, image, size)) {
+            h = dlopen(l->path, RTLD_NOW | RTLD_LOCAL);
+            if (!h)
+                (void)dlerror();
+        }
+        if (h) {
+            /* A new object if the last other user closed it meanwhile. */
+            pthread_mutex_lock(&loaded_lock);
+            l->handle = h;
+            pthread_mutex_unlock(&loaded_lock);
+            return h;
+        }
+        bool last = false;
+        loaded_drop_user(l, &last);
+        if (last)
+            release_unloaded(l);
+    }
 }
 
 /* dlerror's text starts with the path it was given, which means nothing to
@@ -489,6 +659,10 @@ extern "C" int erts_dlopen_mem(const void *image,
     int rc = erts_dlopen_mem_validate(image, size, errbuf, errbuf_size);
     if (rc != ERTS_DLOPEN_MEM_OK)
         return rc;
+    const unsigned char *bytes = static_cast<const unsigned char *>(image);
+    uint64_t fingerprint = image_fingerprint(bytes, size);
+    if ((*handle = reload_held_image(bytes, size, fingerprint)) != NULL)
+        return ERTS_DLOPEN_MEM_OK;
 
     /* Each way in turn, until one holds the image and dlopen takes it. A
      * way that fails cleans up after itself (Backing::reset). */
@@ -499,12 +673,7 @@ extern "C" int erts_dlopen_mem(const void *image,
     void *h = NULL;
     for (int way = 0; way < kBackingWays && !h; way++) {
         b.reset();
-        if (!make_backing(way,
-                          static_cast<const unsigned char *>(image),
-                          size,
-                          label,
-                          b,
-                          tried))
+        if (!make_backing(way, bytes, size, label, b, tried))
             continue;
         /* Allocated before dlopen, so that a library dlopen has taken is
          * never closed again for want of memory; sized to its path. */
@@ -539,49 +708,28 @@ extern "C" int erts_dlopen_mem(const void *image,
     }
     entry->handle = h;
     entry->fd = b.fd.release();
+    entry->users = 1;
+    entry->size = size;
+    entry->fingerprint = fingerprint;
+    entry->reusable = strncmp(entry->path, "/proc/", 6) == 0;
     loaded_push(entry);
     *handle = h;
     return ERTS_DLOPEN_MEM_OK;
 }
 
 extern "C" int erts_dlclose_mem(void *handle) {
-    Loaded *l = handle ? loaded_take(handle) : NULL;
+    bool last = false;
+    Loaded *l = handle ? loaded_drop_user_of(handle, &last) : NULL;
     if (!l)
         return ERTS_DLOPEN_MEM_UNKNOWN_HANDLE;
     int rc = dlclose(handle) == 0 ? ERTS_DLOPEN_MEM_OK
                                   : ERTS_DLOPEN_MEM_DLCLOSE_FAILED;
-    /* An object dlclose does not unload (STB_GNU_UNIQUE symbols, another
-     * dlopen of it, or a library that depends on it) keeps its fd, so that
-     * its path stays its own, until a later close finds it gone. */
-    /* Checked outside loaded_lock: dl_iterate_phdr takes the dynamic
-     * linker's lock, which a constructor loading another image holds. */
-    pthread_mutex_lock(&loaded_lock);
-    Loaded *candidates = retained_list;
-    retained_list = NULL;
-    pthread_mutex_unlock(&loaded_lock);
-    l->next = candidates;
-    candidates = l;
-    Loaded *survivors = NULL;
-    while (candidates) {
-        Loaded *r = candidates;
-        candidates = r->next;
-        if (still_loaded(r->path)) {
-            r->next = survivors;
-            survivors = r;
-        } else {
-            close(r->fd);
-            free(r);
-        }
-    }
-    if (survivors) {
-        Loaded *last = survivors;
-        while (last->next)
-            last = last->next;
-        pthread_mutex_lock(&loaded_lock);
-        last->next = retained_list;
-        retained_list = survivors;
-        pthread_mutex_unlock(&loaded_lock);
-    }
+    /* An object dlclose does not unload (STB_GNU_UNIQUE symbols, a
+     * thread_local with a destructor, another dlopen of it, or a library
+     * that depends on it) keeps its fd, so that its path stays its own and
+     * a load of the same image finds it, until a later close finds it
+     * gone. */
+    release_unloaded(last ? l : NULL);
     return rc;
 }
 
