@@ -470,6 +470,12 @@ const std::vector<BrokenCase> &broken_cases() {
                 {"glob_dat_without_symbol",
                  "dynamic section: DT_RELA relocation * fills a GOT or PLT "
                  "slot (type *) without naming a symbol"},
+                {"glob_dat_slot_unaligned",
+                 "dynamic section: DT_RELA relocation * fills a GOT or PLT "
+                 "slot at 0x*, not aligned to 8 bytes"},
+                {"jmprel_slot_unaligned",
+                 "dynamic section: DT_JMPREL relocation 0 fills a GOT or PLT "
+                 "slot at 0x*, not aligned to 8 bytes"},
                 {"jmprel_not_plt_type",
                  "dynamic section: DT_JMPREL relocation 0 has type *, not a "
                  "PLT relocation"},

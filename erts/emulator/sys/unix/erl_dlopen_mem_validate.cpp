@@ -188,8 +188,9 @@ const unsigned kMaxVersionEntries = 65536;
  * needing more is refused), and how long a name is compared. */
 const unsigned kMaxNeeded = 256;
 const size_t kMaxComparedName = 256;
-/* Entries of DT_INIT_ARRAY and DT_FINI_ARRAY together. */
-const unsigned kMaxArrayFunctions = 4096;
+/* Entries of DT_INIT_ARRAY and DT_FINI_ARRAY together, one bit each on the
+ * stack (4 KiB). CUDA's libcublasLt.so.13 has 6,489. */
+const unsigned kMaxArrayFunctions = 32768;
 
 /* Dynamic tags recorded by index: DT_NUM, or more where an older <elf.h>
  * (glibc < 2.36) does not count the DT_RELR tags. */
@@ -1194,7 +1195,7 @@ private:
                 return fail_bad_reloc_symbol(what, i, symbol);
             if (symbol >= symbol_count_ && !check_symbol_version(symbol))
                 return false;
-            if (!check_reloc_kind(type, symbol, plt, i, what))
+            if (!check_reloc_kind(type, symbol, r.r_offset, plt, i, what))
                 return false;
             if (plt && !check_plt_slot(type, r.r_offset, &next_slot, i))
                 return false;
@@ -1211,10 +1212,13 @@ private:
     }
 
     /* A GOT or PLT slot is the address of a symbol: without one, glibc
-     * fills it with the object's own base address. DT_JMPREL holds only
-     * what the PLT's lazy binding can apply. */
+     * fills it with the object's own base address. Slots are words of the
+     * global offset table: one written at an unaligned address overwrites
+     * parts of two, and leaves both wrong. DT_JMPREL holds only what the
+     * PLT's lazy binding can apply. */
     bool check_reloc_kind(unsigned type,
                           uint64_t symbol,
+                          Addr where,
                           bool plt,
                           uint64_t i,
                           const char *what) noexcept {
@@ -1225,6 +1229,14 @@ private:
                         what,
                         (unsigned long long)i,
                         type);
+        if ((type == kRelocGlobDat || type == kRelocJumpSlot) &&
+            where % sizeof(Addr) != 0)
+            return fail("dynamic section: %s relocation %llu fills a GOT or "
+                        "PLT slot at 0x%llx, not aligned to %u bytes",
+                        what,
+                        (unsigned long long)i,
+                        (unsigned long long)where,
+                        (unsigned)sizeof(Addr));
         if (symbol == 0 && tls_.p_type != PT_TLS &&
             (type == kRelocDtpmod || type == kRelocDtpoff ||
              type == kRelocTpoff || type == kRelocTlsdesc))
@@ -1241,7 +1253,7 @@ private:
                         (unsigned long long)i,
                         type);
 #    else
-        (void)type, (void)symbol, (void)plt, (void)i, (void)what;
+        (void)type, (void)symbol, (void)where, (void)plt, (void)i, (void)what;
 #    endif
         return true;
     }
