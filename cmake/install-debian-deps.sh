@@ -31,6 +31,8 @@ packages=(
     erlang-base rebar3 python3 unzip
     # the differential fuzzing: erl_nif.h, and OTP's own NIF libraries as seeds
     erlang-dev erlang-crypto erlang-asn1
+    # the plot of the VM benchmark (bench.vm_load)
+    gnuplot-nox
 )
 if $cross_aarch64; then
     # GoogleTest is built for the target from libgtest-dev's sources.
