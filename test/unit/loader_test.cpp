@@ -176,8 +176,12 @@ TEST(DistinctImages, FdOfALibraryKeptByAnotherHandleIsReleasedLater) {
 // differ only in their code, as two builds of one library can.
 std::vector<unsigned char> without_build_id(std::vector<unsigned char> image) {
     // The note: namesz 4, descsz 20, type NT_GNU_BUILD_ID (3), "GNU\0".
-    const unsigned char header[] = {4, 0, 0, 0, 20, 0, 0, 0, 3, 0, 0, 0, 'G', 'N', 'U', 0};
-    auto at = std::search(image.begin(), image.end(), std::begin(header), std::end(header));
+    const unsigned char header[] =
+            {4, 0, 0, 0, 20, 0, 0, 0, 3, 0, 0, 0, 'G', 'N', 'U', 0};
+    auto at = std::search(image.begin(),
+                          image.end(),
+                          std::begin(header),
+                          std::end(header));
     EXPECT_NE(at, image.end()) << "no GNU build ID note";
     if (at != image.end())
         std::fill(at + sizeof header, at + sizeof header + 20, 0);
@@ -249,13 +253,15 @@ void expect_one_copy_over_cycles(const char *fixture_name, int value) {
     EXPECT_EQ(call_fixture_value(h), value);
     std::string path = loaded_path(h);
     EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
-    ASSERT_TRUE(still_loaded(path)) << fixture_name << " was expected to stay loaded";
+    ASSERT_TRUE(still_loaded(path))
+            << fixture_name << " was expected to stay loaded";
     size_t fds = open_fd_count();
     std::string mapped = "/memfd:" + label + " ";
     auto mappings = [&] {
         std::string m = maps();
         size_t n = 0;
-        for (size_t at = m.find(mapped); at != std::string::npos; at = m.find(mapped, at + 1))
+        for (size_t at = m.find(mapped); at != std::string::npos;
+             at = m.find(mapped, at + 1))
             n++;
         return n;
     };
