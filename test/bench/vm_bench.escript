@@ -526,7 +526,7 @@ plot(Gnuplot, ScriptFile, DataFile, SvgFile, Results) ->
                                [I, Colour, I])
                  || {I, Colour} <- lists:enumerate(Colours)],
     write_file(ScriptFile,
-               ["set terminal svg size 960,720 dynamic noenhanced"
+               ["set terminal svg size 1200,800 dynamic noenhanced"
                 " font 'sans,13'\n",
                 "set output '", SvgFile, "'\n",
                 LineTypes,
