@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Loading real shared objects from memory through the preferred way (a sealed
-// memfd): they run, distinct images stay distinct, nothing leaks, nothing is
-// inherited, and concurrent loads are independent.
+// memfd): they run, distinct images stay distinct, an image loaded already is
+// not copied again, nothing leaks, nothing is inherited, and concurrent loads
+// and closes leave nothing behind.
 #include "erl_dlopen_mem.h"
 #include "test_support.h"
 
@@ -186,6 +187,86 @@ std::vector<unsigned char> without_build_id(std::vector<unsigned char> image) {
     if (at != image.end())
         std::fill(at + sizeof header, at + sizeof header + 20, 0);
     return image;
+}
+
+// Whether image_fingerprint (erl_dlopen_mem.cpp) reads the byte at offset:
+// the first KiB, the last 256 bytes, and 8 bytes at size / 33 * i for i in
+// 1..32.
+bool sampled_by_fingerprint(size_t size, size_t offset) {
+    if (offset < 1024 || offset + 256 >= size)
+        return true;
+    for (size_t i = 1; i <= 32; i++) {
+        size_t at = size / 33 * i;
+        if (offset >= at && offset < at + 8)
+            return true;
+    }
+    return false;
+}
+
+// The image with one byte of its .comment section (the compiler's name,
+// which nothing loads) changed where the fingerprint does not look: the
+// same size and fingerprint, other bytes.
+std::vector<unsigned char> with_other_comment(
+        std::vector<unsigned char> image) {
+    const std::string compiler = "GCC: (";
+    auto at = std::search(image.begin(),
+                          image.end(),
+                          compiler.begin(),
+                          compiler.end());
+    EXPECT_NE(at, image.end()) << "no .comment";
+    for (size_t offset = at - image.begin();
+         at != image.end() && image[offset] != '\0';
+         offset++) {
+        if (!sampled_by_fingerprint(image.size(), offset)) {
+            image[offset] ^= 0x20;
+            return image;
+        }
+    }
+    ADD_FAILURE() << "every byte of .comment is sampled";
+    return image;
+}
+
+// Two images of one size and fingerprint: each load finds its own.
+TEST(DistinctImages, ImagesOfOneFingerprintStayApart) {
+    auto a_image = read_fixture("fixture_a.so");
+    auto other = with_other_comment(a_image);
+    ASSERT_NE(a_image, other);
+    size_t fds = open_fd_count();
+    void *a = load(a_image, "a");
+    void *b = load(other, "b");
+    void *a_again = load(a_image, "a");
+    void *b_again = load(other, "b");
+    EXPECT_NE(a, b);
+    EXPECT_EQ(a_again, a);
+    EXPECT_EQ(b_again, b);
+    EXPECT_EQ(open_fd_count(), fds + 2);
+    for (void *h : {a, b, a_again, b_again})
+        EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+    EXPECT_EQ(open_fd_count(), fds);
+}
+
+// Two kept libraries of one size and fingerprint, loaded and closed in turn:
+// each is held once, whichever comes first in the search.
+TEST(OneCopy, TwoKeptLibrariesOfOneFingerprintAreHeldOnceEach) {
+    auto first = read_fixture("fixture_thread_local.so");
+    auto second = with_other_comment(first);
+    void *h1 = load(first, "kept_1");
+    void *h2 = load(second, "kept_2");
+    ASSERT_NE(h1, h2);
+    EXPECT_EQ(call_fixture_value(h1), 13);
+    EXPECT_EQ(call_fixture_value(h2), 13);
+    EXPECT_EQ(erts_dlclose_mem(h1), ERTS_DLOPEN_MEM_OK);
+    EXPECT_EQ(erts_dlclose_mem(h2), ERTS_DLOPEN_MEM_OK);
+    size_t fds = open_fd_count();
+    for (int i = 0; i < 100; i++) {
+        void *again1 = load(first, "kept_1");
+        void *again2 = load(second, "kept_2");
+        ASSERT_EQ(again1, h1) << "cycle " << i;
+        ASSERT_EQ(again2, h2) << "cycle " << i;
+        ASSERT_EQ(erts_dlclose_mem(again2), ERTS_DLOPEN_MEM_OK);
+        ASSERT_EQ(erts_dlclose_mem(again1), ERTS_DLOPEN_MEM_OK);
+    }
+    EXPECT_EQ(open_fd_count(), fds);
 }
 
 // Images of one size that differ in a few bytes of code: a load of b while a

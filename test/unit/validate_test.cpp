@@ -472,10 +472,10 @@ const std::vector<BrokenCase> &broken_cases() {
                  "slot (type *) without naming a symbol"},
                 {"glob_dat_slot_unaligned",
                  "dynamic section: DT_RELA relocation * fills a GOT or PLT "
-                 "slot at 0x*, not aligned to 8 bytes"},
+                 "slot at 0x*, which is not 8-byte aligned"},
                 {"jmprel_slot_unaligned",
                  "dynamic section: DT_JMPREL relocation 0 fills a GOT or PLT "
-                 "slot at 0x*, not aligned to 8 bytes"},
+                 "slot at 0x*, which is not 8-byte aligned"},
                 {"jmprel_not_plt_type",
                  "dynamic section: DT_JMPREL relocation 0 has type *, not a "
                  "PLT relocation"},

@@ -393,7 +393,7 @@ bool make_backing(int way,
 }
 
 /* ------------------------------------------------------------------------
- * Loaded libraries: each handle keeps its backing fd open while the library
+ * Loaded libraries: each image keeps its backing fd open while its library
  * is loaded. glibc matches loaded objects by path first, so if the fd number
  * were reused for another image, dlopen("/proc/PID/fd/N") would silently
  * return the old library.
@@ -403,33 +403,44 @@ bool make_backing(int way,
  * more reference, as for a second dlopen of the same file. So a library that
  * can never be unloaded (a thread_local with a destructor, STB_GNU_UNIQUE
  * symbols) is held once however often it is loaded and closed.
+ *
+ * Every image stays on one list, images, from its load until its object is
+ * gone and nobody uses it, so that a load always sees every candidate.
  */
 
 struct Loaded {
+    /* glibc's handle while holders > 0; NULL after, since glibc may give
+     * the address to another object once this one is unloaded. */
     void *handle;
     int fd;
-    /* erts_dlopen_mem calls not yet closed; 0 on the retained list. */
-    unsigned users;
+    /* Handles from erts_dlopen_mem not yet closed. */
+    unsigned holders;
+    /* Loads comparing their image with this backing, and the sweep checking
+     * whether the object is still loaded: while pinned, the fd stays open
+     * and the entry allocated. */
+    unsigned pins;
+    bool in_sweep;
+    bool gone;
     /* What finds it again: the image's size and fingerprint; a candidate is
      * confirmed by comparing its backing with the new image. */
     size_t size;
     uint64_t fingerprint;
-    /* Only a /proc/PID/fd/N path names the backing for as long as the fd
-     * is open; a file name was unlinked after the first dlopen. */
+    /* Only a sealed memfd is sure to hold what was loaded from it. */
     bool reusable;
     /* The path dlopen was given: a /proc/PID/fd/N path, or without /proc a
      * file name. Stored right after the struct, in the same allocation,
      * sized to it. */
     const char *path;
     Loaded *next;
+    Loaded *next_in_sweep;
 };
 
 pthread_mutex_t loaded_lock = PTHREAD_MUTEX_INITIALIZER;
-Loaded *loaded_list = NULL;
-/* Closed images whose object dlclose kept loaded: found again by a load of
- * the same bytes, and their fds closed once a later close finds the object
- * gone. */
-Loaded *retained_list = NULL;
+Loaded *images = NULL;
+
+/* Candidates compared in one load: more images of one size and fingerprint
+ * than this only cost a copy. */
+const size_t kMaxCandidates = 8;
 
 /* The image's size and a sample of its bytes: the first KiB (headers, and
  * the build ID, which differs between any two builds), the last 256 bytes
@@ -467,74 +478,55 @@ bool backing_holds(int fd, const unsigned char *image, size_t size) noexcept {
     return same;
 }
 
-void loaded_push(Loaded *l) noexcept {
+void images_push(Loaded *l) noexcept {
     pthread_mutex_lock(&loaded_lock);
-    l->next = loaded_list;
-    loaded_list = l;
+    l->next = images;
+    images = l;
     pthread_mutex_unlock(&loaded_lock);
 }
 
-/* The entry after the first skip that may hold this image, with one more
- * user so that its fd stays open: from the loaded list, or moved back to it
- * from the retained list. NULL if there is none. */
-Loaded *loaded_hold_candidate(size_t size,
-                              uint64_t fingerprint,
-                              unsigned skip) noexcept {
-    auto may_hold = [&](const Loaded *l) {
-        return l->reusable && l->size == size &&
-               l->fingerprint == fingerprint && skip-- == 0;
-    };
+/* Pins the images that may be this one, up to max of them, into out. */
+size_t pin_candidates(size_t size,
+                      uint64_t fingerprint,
+                      Loaded **out,
+                      size_t max) noexcept {
+    size_t n = 0;
     pthread_mutex_lock(&loaded_lock);
-    Loaded *found = loaded_list;
-    while (found && !may_hold(found))
-        found = found->next;
-    if (found) {
-        found->users++;
-    } else {
-        Loaded **p = &retained_list;
-        while (*p && !may_hold(*p))
-            p = &(*p)->next;
-        found = *p;
-        if (found) {
-            *p = found->next;
-            found->users = 1;
-            found->next = loaded_list;
-            loaded_list = found;
+    for (Loaded *l = images; l && n < max; l = l->next) {
+        if (l->reusable && l->size == size && l->fingerprint == fingerprint) {
+            l->pins++;
+            out[n++] = l;
         }
     }
     pthread_mutex_unlock(&loaded_lock);
-    return found;
+    return n;
 }
 
-/* Under loaded_lock: one user less for the entry at *p; the last one takes
- * it off the loaded list, and the caller then owns it. */
-Loaded *drop_user_locked(Loaded **p, bool *last) noexcept {
-    Loaded *l = *p;
-    *last = l && --l->users == 0;
-    if (*last)
-        *p = l->next;
-    return l;
-}
-
-/* The entry whose handle this is, with one user less; NULL if unknown. */
-Loaded *loaded_drop_user_of(void *handle, bool *last) noexcept {
+/* Unpins l; with a handle, the load that pinned it now holds it. Returns
+ * whether l is left unused. */
+bool unpin(Loaded *l, void *handle) noexcept {
     pthread_mutex_lock(&loaded_lock);
-    Loaded **p = &loaded_list;
-    while (*p && (*p)->handle != handle)
-        p = &(*p)->next;
-    Loaded *l = drop_user_locked(p, last);
+    l->pins--;
+    if (handle) {
+        l->holders++;
+        l->handle = handle;
+        l->gone = false;
+    }
+    bool unused = l->holders == 0 && l->pins == 0;
     pthread_mutex_unlock(&loaded_lock);
-    return l;
+    return unused;
 }
 
-/* Gives back the user loaded_hold_candidate added. */
-void loaded_drop_user(Loaded *l, bool *last) noexcept {
+/* One holder of handle less. Returns false if no image holds it. */
+bool drop_holder(void *handle) noexcept {
     pthread_mutex_lock(&loaded_lock);
-    Loaded **p = &loaded_list;
-    while (*p != l)
-        p = &(*p)->next;
-    drop_user_locked(p, last);
+    Loaded *l = images;
+    while (l && !(l->holders > 0 && l->handle == handle))
+        l = l->next;
+    if (l && --l->holders == 0)
+        l->handle = NULL;
     pthread_mutex_unlock(&loaded_lock);
+    return l != NULL;
 }
 
 int match_loaded_path(struct dl_phdr_info *info, size_t, void *path) noexcept {
@@ -548,71 +540,76 @@ bool still_loaded(const char *path) noexcept {
     return dl_iterate_phdr(match_loaded_path, const_cast<char *>(path)) != 0;
 }
 
-/* Closes the fds of the retained entries, and of closed (the entry whose
- * last user just left, or NULL), whose objects are gone; the rest are
- * retained. Checked outside loaded_lock: dl_iterate_phdr takes the dynamic
- * linker's lock, which a constructor loading another image holds. */
-void release_unloaded(Loaded *closed) noexcept {
+/* Closes the fds of the unused images whose objects are gone (dlclose
+ * keeps some: STB_GNU_UNIQUE symbols, a thread_local with a destructor,
+ * another dlopen of it, or a library that depends on it). The images stay
+ * on the list, pinned, while they are checked, outside loaded_lock:
+ * dl_iterate_phdr takes the dynamic linker's lock, which a constructor
+ * loading another image holds. */
+void release_unloaded() noexcept {
+    Loaded *check = NULL;
     pthread_mutex_lock(&loaded_lock);
-    Loaded *candidates = retained_list;
-    retained_list = NULL;
-    pthread_mutex_unlock(&loaded_lock);
-    if (closed) {
-        closed->next = candidates;
-        candidates = closed;
-    }
-    Loaded *survivors = NULL;
-    while (candidates) {
-        Loaded *r = candidates;
-        candidates = r->next;
-        if (still_loaded(r->path)) {
-            r->next = survivors;
-            survivors = r;
-        } else {
-            close(r->fd);
-            free(r);
+    for (Loaded *l = images; l; l = l->next) {
+        if (l->holders == 0 && !l->in_sweep) {
+            l->pins++;
+            l->in_sweep = true;
+            l->next_in_sweep = check;
+            check = l;
         }
     }
-    if (survivors) {
-        Loaded *last = survivors;
-        while (last->next)
-            last = last->next;
-        pthread_mutex_lock(&loaded_lock);
-        last->next = retained_list;
-        retained_list = survivors;
-        pthread_mutex_unlock(&loaded_lock);
+    pthread_mutex_unlock(&loaded_lock);
+    if (!check)
+        return;
+    for (Loaded *l = check; l; l = l->next_in_sweep)
+        l->gone = !still_loaded(l->path);
+    Loaded *release = NULL;
+    pthread_mutex_lock(&loaded_lock);
+    for (Loaded *l = check; l; l = l->next_in_sweep) {
+        l->pins--;
+        l->in_sweep = false;
+    }
+    for (Loaded **p = &images; *p;) {
+        Loaded *l = *p;
+        if (l->gone && l->holders == 0 && l->pins == 0 && !l->in_sweep) {
+            *p = l->next;
+            l->next = release;
+            release = l;
+        } else {
+            p = &l->next;
+        }
+    }
+    pthread_mutex_unlock(&loaded_lock);
+    while (release) {
+        Loaded *l = release;
+        release = l->next;
+        close(l->fd);
+        free(l);
     }
 }
 
-/* The image loaded again from the backing of an entry that holds the same
- * bytes, if there is one: no copy, and glibc returns the loaded object.
- * Candidates are tried in turn: two builds of one library can be of one
- * size and differ in a few bytes. */
+/* The image loaded again from the backing of an image with the same bytes,
+ * if one is loaded or kept: no copy, and glibc returns the loaded object
+ * (or maps the backing again if the object went meanwhile). */
 void *reload_held_image(const unsigned char *image,
                         size_t size,
                         uint64_t fingerprint) noexcept {
-    for (unsigned skip = 0;; skip++) {
-        Loaded *l = loaded_hold_candidate(size, fingerprint, skip);
-        if (!l)
-            return NULL;
-        void *h = NULL;
-        if (backing_holds(l->fd, image, size)) {
-            h = dlopen(l->path, RTLD_NOW | RTLD_LOCAL);
-            if (!h)
+    Loaded *candidates[kMaxCandidates];
+    size_t n = pin_candidates(size, fingerprint, candidates, kMaxCandidates);
+    void *h = NULL;
+    bool any_unused = false;
+    for (size_t i = 0; i < n; i++) {
+        void *taken = NULL;
+        if (!h && backing_holds(candidates[i]->fd, image, size)) {
+            taken = dlopen(candidates[i]->path, RTLD_NOW | RTLD_LOCAL);
+            if (!taken)
                 (void)dlerror();
+            h = taken;
         }
-        if (h) {
-            /* A new object if the last other user closed it meanwhile. */
-            pthread_mutex_lock(&loaded_lock);
-            l->handle = h;
-            pthread_mutex_unlock(&loaded_lock);
-            return h;
-        }
-        bool last = false;
-        loaded_drop_user(l, &last);
-        if (last)
-            release_unloaded(l);
+        any_unused = unpin(candidates[i], taken) || any_unused;
     }
+    if (any_unused)
+        release_unloaded();
+    return h;
 }
 
 /* dlerror's text starts with the path it was given, which means nothing to
@@ -708,28 +705,28 @@ extern "C" int erts_dlopen_mem(const void *image,
     }
     entry->handle = h;
     entry->fd = b.fd.release();
-    entry->users = 1;
+    entry->holders = 1;
+    entry->pins = 0;
+    entry->in_sweep = false;
+    entry->gone = false;
     entry->size = size;
     entry->fingerprint = fingerprint;
-    entry->reusable = strncmp(entry->path, "/proc/", 6) == 0;
-    loaded_push(entry);
+    entry->reusable = b.path_in_proc;
+    entry->next_in_sweep = NULL;
+    images_push(entry);
     *handle = h;
     return ERTS_DLOPEN_MEM_OK;
 }
 
 extern "C" int erts_dlclose_mem(void *handle) {
-    bool last = false;
-    Loaded *l = handle ? loaded_drop_user_of(handle, &last) : NULL;
-    if (!l)
+    if (!handle || !drop_holder(handle))
         return ERTS_DLOPEN_MEM_UNKNOWN_HANDLE;
     int rc = dlclose(handle) == 0 ? ERTS_DLOPEN_MEM_OK
                                   : ERTS_DLOPEN_MEM_DLCLOSE_FAILED;
-    /* An object dlclose does not unload (STB_GNU_UNIQUE symbols, a
-     * thread_local with a destructor, another dlopen of it, or a library
-     * that depends on it) keeps its fd, so that its path stays its own and
-     * a load of the same image finds it, until a later close finds it
+    /* An object dlclose keeps keeps its fd, so that its path stays its own
+     * and a load of the same image finds it, until a later close finds it
      * gone. */
-    release_unloaded(last ? l : NULL);
+    release_unloaded();
     return rc;
 }
 

@@ -1232,11 +1232,11 @@ private:
         if ((type == kRelocGlobDat || type == kRelocJumpSlot) &&
             where % sizeof(Addr) != 0)
             return fail("dynamic section: %s relocation %llu fills a GOT or "
-                        "PLT slot at 0x%llx, not aligned to %u bytes",
+                        "PLT slot at 0x%llx, which is not %zu-byte aligned",
                         what,
                         (unsigned long long)i,
                         (unsigned long long)where,
-                        (unsigned)sizeof(Addr));
+                        sizeof(Addr));
         if (symbol == 0 && tls_.p_type != PT_TLS &&
             (type == kRelocDtpmod || type == kRelocDtpoff ||
              type == kRelocTpoff || type == kRelocTlsdesc))
