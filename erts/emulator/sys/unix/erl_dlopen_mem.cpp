@@ -723,9 +723,9 @@ extern "C" int erts_dlclose_mem(void *handle) {
         return ERTS_DLOPEN_MEM_UNKNOWN_HANDLE;
     int rc = dlclose(handle) == 0 ? ERTS_DLOPEN_MEM_OK
                                   : ERTS_DLOPEN_MEM_DLCLOSE_FAILED;
-    /* An object dlclose keeps keeps its fd, so that its path stays its own
-     * and a load of the same image finds it, until a later close finds it
-     * gone. */
+    /* An object dlclose keeps also keeps its fd, so that its path stays its
+     * own and a load of the same image finds it, until a later close finds
+     * it gone. */
     release_unloaded();
     return rc;
 }
