@@ -58,6 +58,15 @@ TEST(Load, LoadsASixteenMebibyteImage) {
     EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
 }
 
+TEST(Load, RunsAnInitFunctionNamedByTheLinkersOption) {
+    // DT_INIT points into .text, where only the unwind table says a
+    // function starts.
+    void *h = load(read_fixture("fixture_init_option.so"), "init_option");
+    ASSERT_NE(h, nullptr);
+    EXPECT_EQ(call_fixture_value(h), 14);
+    EXPECT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+}
+
 TEST(Load, IsDlopenedThroughAProcPidPathToASealedCloseOnExecMemfd) {
     void *h = load(read_fixture("fixture_a.so"), "fixture_a.so");
     ASSERT_NE(h, nullptr);

@@ -476,6 +476,22 @@ const std::vector<BrokenCase> &broken_cases() {
                 {"jmprel_slot_unaligned",
                  "dynamic section: DT_JMPREL relocation 0 fills a GOT or PLT "
                  "slot at 0x*, which is not 8-byte aligned"},
+                {"init_not_function_start",
+                 format("dynamic section: DT_INIT 0x%llx is not where an "
+                        "executable section or a function of the unwind "
+                        "table starts",
+                        good.dynamic(DT_INIT) + 1)},
+                {"symbol_zero_not_empty",
+                 "dynamic section: symbol 0 (STN_UNDEF) is not all zeros"},
+                {"undefined_symbol_with_value",
+                 "dynamic section: undefined symbol '__gmon_start__' has the "
+                 "value 0x100000, which would make it a definition"},
+#if !defined(__aarch64__)
+                {"glob_dat_with_addend",
+                 "dynamic section: DT_RELA relocation * fills a GOT or PLT "
+                 "slot with its symbol's address plus 788529152, but that "
+                 "type takes no addend"},
+#endif
                 {"jmprel_not_plt_type",
                  "dynamic section: DT_JMPREL relocation 0 has type *, not a "
                  "PLT relocation"},
@@ -612,6 +628,7 @@ TEST(Validate, AcceptsRealSharedObjects) {
                              "fixture_b.so",
                              "fixture_cxx_a.so",
                              "fixture_16m.so",
+                             "fixture_init_option.so",
                              "fixture_unresolved.so"}) {
         int rc;
         std::string message = validate(read_fixture(name), &rc);

@@ -130,6 +130,9 @@ const unsigned kRelocTlsdesc = R_X86_64_TLSDESC;
 const unsigned kRelocDtpmod = R_X86_64_DTPMOD64;
 const unsigned kRelocDtpoff = R_X86_64_DTPOFF64;
 const unsigned kRelocTpoff = R_X86_64_TPOFF64;
+/* The psABI computes GLOB_DAT and JUMP_SLOT as S; glibc adds the addend
+ * anyway, so one there moves the slot off its symbol. */
+const bool kSlotsTakeAddend = false;
 bool reloc_type_applied(unsigned type) noexcept {
     switch (type) {
     case R_X86_64_NONE:
@@ -162,6 +165,8 @@ const unsigned kRelocTlsdesc = R_AARCH64_TLSDESC;
 const unsigned kRelocDtpmod = 1028;
 const unsigned kRelocDtpoff = 1029;
 const unsigned kRelocTpoff = 1030;
+/* The AArch64 psABI computes GLOB_DAT and JUMP_SLOT as S + A. */
+const bool kSlotsTakeAddend = true;
 bool reloc_type_applied(unsigned type) noexcept {
     switch (type) {
     case R_AARCH64_NONE:
@@ -182,6 +187,9 @@ bool reloc_type_applied(unsigned type) noexcept {
 #    else
 #        define ERTS_DLOPEN_MEM_RELOC_VALUES 0
 #    endif
+/* The functions the dynamic section names for the dynamic linker to call. */
+const int kCodeEntryTags[2] = {DT_INIT, DT_FINI};
+const char *const kCodeEntryNames[2] = {"DT_INIT", "DT_FINI"};
 /* Entries of version chains walked before an image is taken for looping. */
 const unsigned kMaxVersionEntries = 65536;
 /* DT_NEEDED entries kept to match DT_VERNEED's names against (a library
@@ -197,7 +205,6 @@ const unsigned kMaxArrayFunctions = 32768;
 const int kIndexedDynamicTags =
         DT_NUM > DT_RELRENT + 1 ? DT_NUM : DT_RELRENT + 1;
 
-/* [offset, offset + length) lies within [0, size). */
 /* A symbol name fit for a message: at most 64 characters, each byte that is
  * not part of a C or C++ (mangled) identifier replaced by '?', so that no
  * control or non-ASCII byte of the image reaches an error term or a log. */
@@ -217,6 +224,7 @@ struct PrintableName {
     }
 };
 
+/* [offset, offset + length) lies within [0, size). */
 bool range_within(uint64_t offset, uint64_t length, uint64_t size) noexcept {
     return offset <= size && length <= size - offset;
 }
@@ -302,7 +310,8 @@ public:
     bool validate() noexcept {
         return check_elf_header() && check_program_header_table() &&
                check_load_segments() && check_segments_in_loaded_memory() &&
-               check_dynamic_section() && check_section_rights();
+               check_dynamic_section() && check_section_rights() &&
+               check_code_entries_start_functions();
     }
 
 private:
@@ -760,12 +769,15 @@ private:
             return fail("dynamic section: DT_PLTREL is %llu, this host uses %s",
                         (unsigned long long)value[DT_PLTREL],
                         kNativePltRel == DT_RELA ? "DT_RELA" : "DT_REL");
-        static const int kCodeTags[] = {DT_INIT, DT_FINI};
-        for (int tag : kCodeTags)
+        for (unsigned k = 0; k < 2; k++) {
+            int tag = kCodeEntryTags[k];
             if (present[tag] && !in_memory_image(value[tag], 1, PF_X))
                 return fail(
                         "dynamic section: %s outside the executable segments",
-                        tag == DT_INIT ? "DT_INIT" : "DT_FINI");
+                        kCodeEntryNames[k]);
+            code_entries_[k].present = present[tag];
+            code_entries_[k].at = value[tag];
+        }
 
         if (!note_function_arrays(present, value))
             return false;
@@ -842,6 +854,7 @@ private:
                         (unsigned long long)ehdr_.e_shoff,
                         (unsigned long long)count,
                         size_);
+        has_section_headers_ = true;
         /* PT_GNU_RELRO protects whole pages, from the one it starts in to
          * the one its end rounds down to. */
         const uint64_t page = (uint64_t)getpagesize();
@@ -860,6 +873,9 @@ private:
             if (!(sh.sh_flags & SHF_ALLOC) || sh.sh_size == 0 ||
                 (nobits && (sh.sh_flags & SHF_TLS)))
                 continue;
+            for (CodeEntry &entry : code_entries_)
+                if ((sh.sh_flags & SHF_EXECINSTR) && sh.sh_addr == entry.at)
+                    entry.starts_section = true;
             ElfW(Word) rights = ((sh.sh_flags & SHF_EXECINSTR) ? PF_X : 0) |
                                 ((sh.sh_flags & SHF_WRITE) ? PF_W : 0);
             if (!in_memory_image(sh.sh_addr, sh.sh_size, rights))
@@ -892,6 +908,71 @@ private:
                             (unsigned long long)sh.sh_addr);
         }
         return true;
+    }
+
+    /* Stage 7: DT_INIT and DT_FINI, which the dynamic linker calls, point
+     * where a function starts: at an executable section (.init, .fini), or,
+     * for a function named by the linker's -init or -fini, where the unwind
+     * table says one does. Judged only with section headers, which an
+     * image stripped of them no longer has to say where .init starts. */
+    bool check_code_entries_start_functions() noexcept {
+        if (!has_section_headers_)
+            return true;
+        for (unsigned k = 0; k < 2; k++) {
+            const CodeEntry &entry = code_entries_[k];
+            if (entry.present && !entry.starts_section &&
+                !unwind_table_has_function_at(entry.at))
+                return fail("dynamic section: %s 0x%llx is not where an "
+                            "executable section or a function of the unwind "
+                            "table starts",
+                            kCodeEntryNames[k],
+                            (unsigned long long)entry.at);
+        }
+        return true;
+    }
+
+    /* PT_GNU_EH_FRAME (.eh_frame_hdr): version 1, three encodings, the
+     * .eh_frame pointer, the FDE count, then the binary search table of
+     * (initial location, FDE) pairs sorted by location, each a 4-byte
+     * offset from the header: the encodings every linker writes
+     * (udata4 count, datarel|sdata4 table). Another layout answers no. */
+    bool unwind_table_has_function_at(Addr addr) const noexcept {
+        const unsigned kEhPeUdata4 = 0x03, kEhPeSdata4 = 0x0b,
+                       kEhPeDatarel = 0x30;
+        for (unsigned i = 0; i < ehdr_.e_phnum; i++) {
+            Phdr ph = phdr(i);
+            uint64_t offset;
+            uint8_t head[4];
+            uint32_t count;
+            if (ph.p_type != PT_GNU_EH_FRAME || ph.p_filesz < 12 ||
+                !file_backed(ph.p_vaddr, ph.p_filesz, &offset))
+                continue;
+            memcpy(head, image_ + offset, sizeof head);
+            memcpy(&count, image_ + offset + 8, sizeof count);
+            if (head[0] != 1 ||
+                ((head[1] & 0x0f) != kEhPeUdata4 &&
+                 (head[1] & 0x0f) != kEhPeSdata4) ||
+                head[2] != kEhPeUdata4 ||
+                head[3] != (kEhPeDatarel | kEhPeSdata4) ||
+                count > (ph.p_filesz - 12) / 8)
+                continue;
+            uint64_t low = 0, high = count;
+            while (low < high) {
+                uint64_t mid = low + (high - low) / 2;
+                int32_t location;
+                memcpy(&location,
+                       image_ + offset + 12 + mid * 8,
+                       sizeof location);
+                Addr start = ph.p_vaddr + (Addr)(int64_t)location;
+                if (start == addr)
+                    return true;
+                if (start < addr)
+                    low = mid + 1;
+                else
+                    high = mid;
+            }
+        }
+        return false;
     }
 
     /* A table the dynamic linker reads in place as an array of a type: at
@@ -1447,6 +1528,14 @@ private:
                         what,
                         (unsigned long long)i,
                         (unsigned long long)target);
+        if (has_addend && !kSlotsTakeAddend && addend != 0 &&
+            (type == kRelocGlobDat || type == kRelocJumpSlot))
+            return fail("dynamic section: %s relocation %llu fills a GOT or "
+                        "PLT slot with its symbol's address plus %lld, but "
+                        "that type takes no addend",
+                        what,
+                        (unsigned long long)i,
+                        (long long)addend);
 #    else
         (void)type, (void)addend, (void)has_addend, (void)i, (void)what;
 #    endif
@@ -1774,6 +1863,19 @@ private:
      * STT_TLS ones (offsets in the PT_TLS block). */
     bool check_symbol_value(const Sym &sym, uint64_t index) noexcept {
         unsigned bind = sym.st_info >> 4; /* ELF64_ST_BIND, ELF32_ST_BIND */
+        static const Sym kNoSymbol = {};
+        /* glibc reads symbol 0 for relocations that name no symbol, as a
+         * local symbol: its value is added to theirs. */
+        if (index == 0 && memcmp(&sym, &kNoSymbol, sizeof sym) != 0)
+            return fail("dynamic section: symbol 0 (STN_UNDEF) is not all "
+                        "zeros");
+        /* glibc takes an undefined symbol with a value for a definition
+         * (an executable's canonical PLT entry) in lookups for data. */
+        if (sym.st_shndx == SHN_UNDEF && sym.st_value != 0)
+            return fail("dynamic section: undefined symbol '%.64s' has the "
+                        "value 0x%llx, which would make it a definition",
+                        PrintableName(string_at(sym.st_name)).text,
+                        (unsigned long long)sym.st_value);
         if (sym.st_shndx == SHN_UNDEF && index != 0 &&
             ((bind != STB_GLOBAL && bind != STB_WEAK) ||
              (sym.st_other & 3) != STV_DEFAULT))
@@ -1990,6 +2092,11 @@ private:
     uint8_t covered_[kMaxArrayFunctions / 8] = {};
     unsigned needed_count_ = 0;
     Addr pltgot_ = 0; /* DT_PLTGOT */
+    struct CodeEntry {
+        bool present, starts_section;
+        Addr at;
+    } code_entries_[2] = {};           /* DT_INIT, DT_FINI */
+    bool has_section_headers_ = false; /* read by check_section_rights */
     Addr versym_ = 0; /* DT_VERSYM, once its versions are checked */
     unsigned highest_version_ = 0;
     Addr symtab_ = 0;
