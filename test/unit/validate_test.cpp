@@ -476,6 +476,11 @@ const std::vector<BrokenCase> &broken_cases() {
                 {"jmprel_slot_unaligned",
                  "dynamic section: DT_JMPREL relocation 0 fills a GOT or PLT "
                  "slot at 0x*, which is not 8-byte aligned"},
+                {"pltrelsz_partial_entry",
+                 format("dynamic section: DT_PLTRELSZ is %llu, not a whole "
+                        "number of %zu-byte entries",
+                        good.dynamic(DT_PLTRELSZ) - 1,
+                        sizeof(ElfW(Rela)))},
                 {"init_not_function_start",
                  format("dynamic section: DT_INIT 0x%llx is not where an "
                         "executable section or a function of the unwind "

@@ -674,55 +674,66 @@ private:
         /* Tables given by an address and a size: glibc reads the size, and
          * the entry size, without asking whether they are there. align: the
          * alignment of the entries the dynamic linker reads in place (0: not
-         * checked). */
+         * checked); entry: the size of one, of which the table holds a
+         * whole number (glibc reads relocations up to the table's end, and
+         * a last one cut short from what follows). */
+        const size_t kPltEntry = kNativePltRel == DT_REL ? sizeof(ElfW(Rel))
+                                                         : sizeof(ElfW(Rela));
         static const struct {
             int addr_tag, size_tag;
             const char *addr_name, *size_name, *what;
-            size_t align;
+            size_t align, entry;
         } kSizedTables[] = {
                 {DT_RELA,
                  DT_RELASZ,
                  "DT_RELA",
                  "DT_RELASZ",
                  "relocations (DT_RELA)",
-                 alignof(ElfW(Rela))},
+                 alignof(ElfW(Rela)),
+                 sizeof(ElfW(Rela))},
                 {DT_REL,
                  DT_RELSZ,
                  "DT_REL",
                  "DT_RELSZ",
                  "relocations (DT_REL)",
-                 alignof(ElfW(Rel))},
+                 alignof(ElfW(Rel)),
+                 sizeof(ElfW(Rel))},
                 {DT_JMPREL,
                  DT_PLTRELSZ,
                  "DT_JMPREL",
                  "DT_PLTRELSZ",
                  "PLT relocations (DT_JMPREL)",
                  kNativePltRel == DT_REL ? alignof(ElfW(Rel))
-                                         : alignof(ElfW(Rela))},
+                                         : alignof(ElfW(Rela)),
+                 kPltEntry},
                 {DT_RELR,
                  DT_RELRSZ,
                  "DT_RELR",
                  "DT_RELRSZ",
                  "relocations (DT_RELR)",
-                 0},
+                 0,
+                 sizeof(Addr)},
                 {DT_INIT_ARRAY,
                  DT_INIT_ARRAYSZ,
                  "DT_INIT_ARRAY",
                  "DT_INIT_ARRAYSZ",
                  "DT_INIT_ARRAY",
-                 0},
+                 0,
+                 sizeof(Addr)},
                 {DT_FINI_ARRAY,
                  DT_FINI_ARRAYSZ,
                  "DT_FINI_ARRAY",
                  "DT_FINI_ARRAYSZ",
                  "DT_FINI_ARRAY",
-                 0},
+                 0,
+                 sizeof(Addr)},
                 {DT_PREINIT_ARRAY,
                  DT_PREINIT_ARRAYSZ,
                  "DT_PREINIT_ARRAY",
                  "DT_PREINIT_ARRAYSZ",
                  "DT_PREINIT_ARRAY",
-                 0},
+                 0,
+                 sizeof(Addr)},
         };
         for (const auto &t : kSizedTables) {
             if (!present[t.addr_tag])
@@ -736,6 +747,12 @@ private:
                             t.what);
             if (t.align && !aligned(value[t.addr_tag], t.align, t.addr_name))
                 return false;
+            if (value[t.size_tag] % t.entry != 0)
+                return fail("dynamic section: %s is %llu, not a whole number "
+                            "of %zu-byte entries",
+                            t.size_name,
+                            (unsigned long long)value[t.size_tag],
+                            t.entry);
         }
         if (!check_entry_size(present,
                               value,
