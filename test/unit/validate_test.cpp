@@ -486,6 +486,20 @@ const std::vector<BrokenCase> &broken_cases() {
                         "executable section or a function of the unwind "
                         "table starts",
                         good.dynamic(DT_INIT) + 1)},
+                {"init_in_plt_stubs",
+                 "dynamic section: DT_INIT 0x* is in section *, a table of "
+                 "stubs, not a function"},
+                {"init_array_not_its_section",
+                 format("dynamic section: DT_INIT_ARRAY 0x%llx is not where a "
+                        "section of type SHT_INIT_ARRAY starts",
+                        good.dynamic(DT_FINI_ARRAY))},
+                {"init_array_entry_got_slot",
+                 "dynamic section: DT_RELA relocation * fills DT_INIT_ARRAY "
+                 "entry 0 as a GOT or PLT slot (type *)"},
+                {"function_symbol_inside_function",
+                 "dynamic section: function symbol 'fixture_value' at 0x* is "
+                 "inside the function at 0x* (unwind table), not at its "
+                 "start"},
                 {"symbol_zero_not_empty",
                  "dynamic section: symbol 0 (STN_UNDEF) is not all zeros"},
                 {"undefined_symbol_with_value",

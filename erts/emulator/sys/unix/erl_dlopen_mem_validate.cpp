@@ -190,6 +190,9 @@ bool reloc_type_applied(unsigned type) noexcept {
 /* The functions the dynamic section names for the dynamic linker to call. */
 const int kCodeEntryTags[2] = {DT_INIT, DT_FINI};
 const char *const kCodeEntryNames[2] = {"DT_INIT", "DT_FINI"};
+/* The arrays of functions it names, and the types of their sections. */
+const char *const kFunctionArrayNames[2] = {"DT_INIT_ARRAY", "DT_FINI_ARRAY"};
+const ElfW(Word) kFunctionArrayTypes[2] = {SHT_INIT_ARRAY, SHT_FINI_ARRAY};
 /* Entries of version chains walked before an image is taken for looping. */
 const unsigned kMaxVersionEntries = 65536;
 /* DT_NEEDED entries kept to match DT_VERNEED's names against (a library
@@ -311,7 +314,7 @@ public:
         return check_elf_header() && check_program_header_table() &&
                check_load_segments() && check_segments_in_loaded_memory() &&
                check_dynamic_section() && check_section_rights() &&
-               check_code_entries_start_functions();
+               check_init_and_fini_against_sections();
     }
 
 private:
@@ -540,6 +543,9 @@ private:
                                 i);
                 relro_ = ph;
                 break;
+            case PT_GNU_EH_FRAME:
+                note_unwind_table(ph);
+                break;
             default:
                 break;
             }
@@ -550,6 +556,33 @@ private:
         if (dynamics > 1)
             return fail("PT_DYNAMIC: %u of them, expected one", dynamics);
         return true;
+    }
+
+    /* PT_GNU_EH_FRAME (.eh_frame_hdr), which the unwinder reads and the
+     * dynamic linker does not, is kept to say where functions start and end
+     * when it has the layout every linker writes: version 1, a 4-byte
+     * .eh_frame pointer, a udata4 FDE count, then the search table of
+     * (initial location, FDE) pairs sorted by location, each an sdata4
+     * offset from the header. Otherwise it says nothing. */
+    void note_unwind_table(const Phdr &ph) noexcept {
+        const unsigned kEhPeUdata4 = 0x03, kEhPeSdata4 = 0x0b,
+                       kEhPeDatarel = 0x30;
+        uint64_t offset;
+        uint8_t head[4];
+        uint32_t count;
+        if (ph.p_filesz < 12 || !file_backed(ph.p_vaddr, ph.p_filesz, &offset))
+            return;
+        memcpy(head, image_ + offset, sizeof head);
+        memcpy(&count, image_ + offset + 8, sizeof count);
+        if (head[0] != 1 ||
+            ((head[1] & 0x0f) != kEhPeUdata4 &&
+             (head[1] & 0x0f) != kEhPeSdata4) ||
+            head[2] != kEhPeUdata4 || head[3] != (kEhPeDatarel | kEhPeSdata4) ||
+            count > (ph.p_filesz - 12) / 8)
+            return;
+        unwind_.offset = offset;
+        unwind_.vaddr = ph.p_vaddr;
+        unwind_.count = count;
     }
 
     /* Stage 5: the dynamic section and the tables the dynamic linker reads
@@ -890,9 +923,19 @@ private:
             if (!(sh.sh_flags & SHF_ALLOC) || sh.sh_size == 0 ||
                 (nobits && (sh.sh_flags & SHF_TLS)))
                 continue;
-            for (CodeEntry &entry : code_entries_)
-                if ((sh.sh_flags & SHF_EXECINSTR) && sh.sh_addr == entry.at)
+            for (CodeEntry &entry : code_entries_) {
+                if (!(sh.sh_flags & SHF_EXECINSTR))
+                    continue;
+                if (sh.sh_entsize == 0 && sh.sh_addr == entry.at)
                     entry.starts_section = true;
+                if (sh.sh_entsize != 0 && entry.at >= sh.sh_addr &&
+                    entry.at - sh.sh_addr < sh.sh_size)
+                    entry.stub_section = (unsigned)i;
+            }
+            for (unsigned a = 0; a < 2; a++)
+                if (sh.sh_type == kFunctionArrayTypes[a] &&
+                    sh.sh_addr == arrays_[a].start)
+                    arrays_[a].starts_section = true;
             ElfW(Word) rights = ((sh.sh_flags & SHF_EXECINSTR) ? PF_X : 0) |
                                 ((sh.sh_flags & SHF_WRITE) ? PF_W : 0);
             if (!in_memory_image(sh.sh_addr, sh.sh_size, rights))
@@ -927,16 +970,24 @@ private:
         return true;
     }
 
-    /* Stage 7: DT_INIT and DT_FINI, which the dynamic linker calls, point
-     * where a function starts: at an executable section (.init, .fini), or,
+    /* Stage 7: what the dynamic linker calls at load and unload, against
+     * the section headers, when the image has them. DT_INIT and DT_FINI
+     * point where a function starts: at a code section (.init, .fini), or,
      * for a function named by the linker's -init or -fini, where the unwind
-     * table says one does. Judged only with section headers, which an
-     * image stripped of them no longer has to say where .init starts. */
-    bool check_code_entries_start_functions() noexcept {
+     * table says one does; never into a table of stubs (.plt: a section
+     * with an entry size), whose first entry the unwind table also lists.
+     * DT_INIT_ARRAY and DT_FINI_ARRAY are the sections of their types. */
+    bool check_init_and_fini_against_sections() noexcept {
         if (!has_section_headers_)
             return true;
         for (unsigned k = 0; k < 2; k++) {
             const CodeEntry &entry = code_entries_[k];
+            if (entry.present && entry.stub_section != 0)
+                return fail("dynamic section: %s 0x%llx is in section %u, a "
+                            "table of stubs, not a function",
+                            kCodeEntryNames[k],
+                            (unsigned long long)entry.at,
+                            entry.stub_section);
             if (entry.present && !entry.starts_section &&
                 !unwind_table_has_function_at(entry.at))
                 return fail("dynamic section: %s 0x%llx is not where an "
@@ -945,51 +996,163 @@ private:
                             kCodeEntryNames[k],
                             (unsigned long long)entry.at);
         }
+        for (unsigned a = 0; a < 2; a++)
+            if (arrays_[a].present && !arrays_[a].starts_section)
+                return fail("dynamic section: %s 0x%llx is not where a "
+                            "section of type %s starts",
+                            kFunctionArrayNames[a],
+                            (unsigned long long)arrays_[a].start,
+                            a == 0 ? "SHT_INIT_ARRAY" : "SHT_FINI_ARRAY");
         return true;
     }
 
-    /* PT_GNU_EH_FRAME (.eh_frame_hdr): version 1, three encodings, the
-     * .eh_frame pointer, the FDE count, then the binary search table of
-     * (initial location, FDE) pairs sorted by location, each a 4-byte
-     * offset from the header: the encodings every linker writes
-     * (udata4 count, datarel|sdata4 table). Another layout answers no. */
+    /* Where the unwind table says a function starts. */
     bool unwind_table_has_function_at(Addr addr) const noexcept {
-        const unsigned kEhPeUdata4 = 0x03, kEhPeSdata4 = 0x0b,
-                       kEhPeDatarel = 0x30;
-        for (unsigned i = 0; i < ehdr_.e_phnum; i++) {
-            Phdr ph = phdr(i);
-            uint64_t offset;
-            uint8_t head[4];
-            uint32_t count;
-            if (ph.p_type != PT_GNU_EH_FRAME || ph.p_filesz < 12 ||
-                !file_backed(ph.p_vaddr, ph.p_filesz, &offset))
+        Addr start, fde;
+        return unwind_entry_at_or_below(addr, &start, &fde) && start == addr;
+    }
+
+    /* The function the unwind table says holds addr, [*start, *end): false
+     * when it says nothing (no table, no FDE there, a layout not read
+     * here). */
+    bool unwind_function_holding(Addr addr,
+                                 Addr *start,
+                                 Addr *end) const noexcept {
+        Addr fde;
+        uint64_t range;
+        if (!unwind_entry_at_or_below(addr, start, &fde) ||
+            !fde_range(fde, &range) || range > UINT64_MAX - *start)
+            return false;
+        *end = *start + range;
+        return addr < *end;
+    }
+
+    /* The last entry of the search table whose initial location is at or
+     * below addr: that location, and the address of its FDE. */
+    bool unwind_entry_at_or_below(Addr addr,
+                                  Addr *start,
+                                  Addr *fde) const noexcept {
+        uint64_t low = 0, high = unwind_.count;
+        while (low < high) {
+            uint64_t mid = low + (high - low) / 2;
+            int32_t entry[2];
+            memcpy(entry, image_ + unwind_.offset + 12 + mid * 8, sizeof entry);
+            if (unwind_.vaddr + (Addr)(int64_t)entry[0] <= addr)
+                low = mid + 1;
+            else
+                high = mid;
+        }
+        if (low == 0)
+            return false;
+        int32_t entry[2];
+        memcpy(entry,
+               image_ + unwind_.offset + 12 + (low - 1) * 8,
+               sizeof entry);
+        *start = unwind_.vaddr + (Addr)(int64_t)entry[0];
+        *fde = unwind_.vaddr + (Addr)(int64_t)entry[1];
+        return true;
+    }
+
+    /* An FDE (32-bit DWARF): length, CIE pointer (back from itself), then
+     * the initial location and the address range, in the encoding its CIE
+     * gives. */
+    bool fde_range(Addr fde, uint64_t *range) const noexcept {
+        uint64_t offset;
+        uint32_t head[2]; /* length, CIE pointer */
+        unsigned encoding;
+        if (!file_backed(fde, sizeof head, &offset))
+            return false;
+        memcpy(head, image_ + offset, sizeof head);
+        if (head[0] == 0 || head[0] == 0xffffffff || head[1] == 0 ||
+            head[1] > fde + 4 ||
+            !file_backed(fde, 4 + (uint64_t)head[0], &offset) ||
+            !cie_pointer_encoding(fde + 4 - head[1], &encoding))
+            return false;
+        size_t size = encoded_size(encoding);
+        if (size == 0 || 8 + 2 * size > 4 + (uint64_t)head[0])
+            return false;
+        uint64_t value = 0;
+        memcpy(&value, image_ + offset + 8 + size, size); /* little-endian */
+        if (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__)
+            value >>= 64 - 8 * size;
+        *range = value;
+        return true;
+    }
+
+    /* A CIE's encoding of the addresses in its FDEs: its 'R' augmentation,
+     * or an absolute address without one. */
+    bool cie_pointer_encoding(Addr cie, unsigned *encoding) const noexcept {
+        uint64_t offset;
+        uint32_t head[2]; /* length, CIE id (0) */
+        if (!file_backed(cie, sizeof head, &offset))
+            return false;
+        memcpy(head, image_ + offset, sizeof head);
+        if (head[0] < 5 || head[0] == 0xffffffff || head[1] != 0 ||
+            !file_backed(cie, 4 + (uint64_t)head[0], &offset))
+            return false;
+        const unsigned char *p = image_ + offset + 8;
+        const unsigned char *end = image_ + offset + 4 + head[0];
+        unsigned version = *p++;
+        const unsigned char *augmentation = p;
+        while (p < end && *p != 0)
+            p++;
+        if (p == end || (version != 1 && version != 3))
+            return false;
+        p++;
+        *encoding = 0; /* DW_EH_PE_absptr */
+        if (augmentation[0] == 0)
+            return true;
+        if (augmentation[0] != 'z')
+            return false;
+        /* code and data alignment, return register, augmentation length */
+        for (int field = 0; field < 4; field++) {
+            if (p >= end)
+                return false;
+            if (field == 2 && version == 1) {
+                p++;
                 continue;
-            memcpy(head, image_ + offset, sizeof head);
-            memcpy(&count, image_ + offset + 8, sizeof count);
-            if (head[0] != 1 ||
-                ((head[1] & 0x0f) != kEhPeUdata4 &&
-                 (head[1] & 0x0f) != kEhPeSdata4) ||
-                head[2] != kEhPeUdata4 ||
-                head[3] != (kEhPeDatarel | kEhPeSdata4) ||
-                count > (ph.p_filesz - 12) / 8)
-                continue;
-            uint64_t low = 0, high = count;
-            while (low < high) {
-                uint64_t mid = low + (high - low) / 2;
-                int32_t location;
-                memcpy(&location,
-                       image_ + offset + 12 + mid * 8,
-                       sizeof location);
-                Addr start = ph.p_vaddr + (Addr)(int64_t)location;
-                if (start == addr)
-                    return true;
-                if (start < addr)
-                    low = mid + 1;
-                else
-                    high = mid;
+            }
+            while (p < end && (*p & 0x80))
+                p++;
+            p++;
+        }
+        for (const unsigned char *c = augmentation + 1; *c != 0; c++) {
+            if (p >= end)
+                return false;
+            if (*c == 'R') {
+                *encoding = *p;
+                return true;
+            } else if (*c == 'P') {
+                size_t size = encoded_size(*p);
+                if (size == 0 || (size_t)(end - p) < 1 + size)
+                    return false;
+                p += 1 + size;
+            } else if (*c == 'L') {
+                p++;
+            } else if (*c != 'S' && *c != 'B' && *c != 'G') {
+                return false;
             }
         }
-        return false;
+        return true;
+    }
+
+    /* The size of an address in a DW_EH_PE encoding (0: not a fixed one). */
+    static size_t encoded_size(unsigned encoding) noexcept {
+        switch (encoding & 0x0f) {
+        case 0x00: /* absptr */
+            return sizeof(Addr);
+        case 0x02: /* udata2 */
+        case 0x0a: /* sdata2 */
+            return 2;
+        case 0x03: /* udata4 */
+        case 0x0b: /* sdata4 */
+            return 4;
+        case 0x04: /* udata8 */
+        case 0x0c: /* sdata8 */
+            return 8;
+        default:
+            return 0;
+        }
     }
 
     /* A table the dynamic linker reads in place as an array of a type: at
@@ -1217,7 +1380,7 @@ private:
             if ((entry & 1) == 0) {
                 if (!check_reloc_target(entry, i, "DT_RELR") ||
                     !note_array_relocation(entry,
-                                           true,
+                                           kRelrEntry,
                                            0,
                                            false,
                                            0,
@@ -1233,7 +1396,7 @@ private:
                                          i,
                                          "DT_RELR") ||
                      !note_array_relocation(base + (bit - 1) * sizeof(Addr),
-                                            true,
+                                            kRelrEntry,
                                             0,
                                             false,
                                             0,
@@ -1298,7 +1461,7 @@ private:
             if (plt && !check_plt_slot(type, r.r_offset, &next_slot, i))
                 return false;
             if (!note_array_relocation(r.r_offset,
-                                       is_relative(type),
+                                       type,
                                        r.r_addend,
                                        entry_size == sizeof(ElfW(Rela)),
                                        symbol,
@@ -1409,6 +1572,7 @@ private:
         for (unsigned a = 0; a < 2; a++) {
             if (!present[kTags[a][0]])
                 continue;
+            arrays_[a].present = true;
             arrays_[a].start = value[kTags[a][0]];
             arrays_[a].slots = value[kTags[a][1]] / sizeof(Addr);
             arrays_[a].first_slot = slots;
@@ -1431,10 +1595,14 @@ private:
 #    endif
     }
 
+    /* What a DT_RELR entry is, for note_array_relocation: RELATIVE, with
+     * the addend in place. */
+    static const unsigned kRelrEntry = ~0u;
+
     /* Only where the relocation types are known (check_function_arrays_
      * relocated is too). */
     bool note_array_relocation(Addr where,
-                               bool relative,
+                               unsigned type,
                                ElfW(Sxword) addend,
                                bool has_addend,
                                uint64_t symbol,
@@ -1450,9 +1618,17 @@ private:
                 continue;
             uint64_t slot =
                     where < fa.start ? 0 : (where - fa.start) / sizeof(Addr);
-            const char *array = a == 0 ? "DT_INIT_ARRAY" : "DT_FINI_ARRAY";
+            const char *array = kFunctionArrayNames[a];
             bool function;
-            if (relative) {
+            if (type == kRelocGlobDat || type == kRelocJumpSlot)
+                return fail("dynamic section: %s relocation %llu fills %s "
+                            "entry %llu as a GOT or PLT slot (type %u)",
+                            what,
+                            (unsigned long long)i,
+                            array,
+                            (unsigned long long)slot,
+                            type);
+            if (type == kRelrEntry || is_relative(type)) {
                 Addr target = (Addr)addend;
                 uint64_t offset;
                 if (!has_addend && file_backed(where, sizeof target, &offset))
@@ -1483,7 +1659,7 @@ private:
             covered_[bit / 8] |= (uint8_t)(1u << (bit % 8));
         }
 #    else
-        (void)where, (void)relative, (void)addend, (void)has_addend;
+        (void)where, (void)type, (void)addend, (void)has_addend;
         (void)symbol, (void)i, (void)what;
 #    endif
         return true;
@@ -1498,7 +1674,7 @@ private:
                     return fail("dynamic section: %s entry %llu is set by no "
                                 "relocation, the dynamic linker would call an "
                                 "unrelocated address",
-                                a == 0 ? "DT_INIT_ARRAY" : "DT_FINI_ARRAY",
+                                kFunctionArrayNames[a],
                                 (unsigned long long)slot);
             }
 #    endif
@@ -1916,6 +2092,16 @@ private:
                         "is outside the executable segments",
                         PrintableName(name).text,
                         (unsigned long long)sym.st_value);
+        Addr start, end;
+        if ((type == STT_FUNC || type == STT_GNU_IFUNC) &&
+            unwind_function_holding(sym.st_value, &start, &end) &&
+            start != sym.st_value)
+            return fail("dynamic section: function symbol '%.64s' at 0x%llx "
+                        "is inside the function at 0x%llx (unwind table), "
+                        "not at its start",
+                        PrintableName(name).text,
+                        (unsigned long long)sym.st_value,
+                        (unsigned long long)start);
         if (!in_memory_image(sym.st_value, 0, 0))
             return fail("dynamic section: symbol '%.64s' at 0x%llx is outside "
                         "the loaded segments",
@@ -2103,6 +2289,7 @@ private:
     uint64_t symbol_count_ = 0;        /* from the hash tables */
     uint64_t needed_[kMaxNeeded] = {}; /* DT_NEEDED string offsets */
     struct FunctionArray {
+        bool present, starts_section;
         Addr start;
         uint64_t slots, first_slot;
     } arrays_[2] = {}; /* DT_INIT_ARRAY, DT_FINI_ARRAY */
@@ -2111,9 +2298,15 @@ private:
     Addr pltgot_ = 0; /* DT_PLTGOT */
     struct CodeEntry {
         bool present, starts_section;
+        unsigned stub_section; /* the table of stubs it is in, 0: none */
         Addr at;
     } code_entries_[2] = {};           /* DT_INIT, DT_FINI */
     bool has_section_headers_ = false; /* read by check_section_rights */
+    struct UnwindTable {
+        uint64_t offset; /* of .eh_frame_hdr in the image */
+        Addr vaddr;
+        uint32_t count; /* entries of its search table, 0: none read */
+    } unwind_ = {};
     Addr versym_ = 0; /* DT_VERSYM, once its versions are checked */
     unsigned highest_version_ = 0;
     Addr symtab_ = 0;
