@@ -497,6 +497,10 @@ const std::vector<BrokenCase> &broken_cases() {
                 {"init_array_entry_got_slot",
                  "dynamic section: DT_RELA relocation * fills DT_INIT_ARRAY "
                  "entry 0 as a GOT or PLT slot (type *)"},
+                {"init_array_entry_mid_function",
+                 "dynamic section: DT_RELA relocation * sets DT_INIT_ARRAY "
+                 "entry 1 to 0x*, inside the function at 0x* (unwind "
+                 "table)"},
                 {"function_symbol_inside_function",
                  "dynamic section: function symbol 'fixture_value' at 0x* is "
                  "inside the function at 0x* (unwind table), not at its "

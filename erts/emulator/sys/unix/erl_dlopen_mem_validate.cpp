@@ -1634,6 +1634,18 @@ private:
                 if (!has_addend && file_backed(where, sizeof target, &offset))
                     memcpy(&target, image_ + offset, sizeof target);
                 function = in_memory_image(target, 1, PF_X);
+                Addr start, end;
+                if (function && unwind_function_holding(target, &start, &end) &&
+                    start != target)
+                    return fail("dynamic section: %s relocation %llu sets %s "
+                                "entry %llu to 0x%llx, inside the function at "
+                                "0x%llx (unwind table)",
+                                what,
+                                (unsigned long long)i,
+                                array,
+                                (unsigned long long)slot,
+                                (unsigned long long)target,
+                                (unsigned long long)start);
             } else {
                 Sym sym = {};
                 uint64_t offset;
@@ -1643,7 +1655,8 @@ private:
                                 &offset))
                     memcpy(&sym, image_ + offset, sizeof sym);
                 unsigned sym_type = sym.st_info & 0xf;
-                function = symbol != 0 &&
+                /* the function itself: plus an addend, its middle */
+                function = symbol != 0 && (!has_addend || addend == 0) &&
                            (sym.st_shndx == SHN_UNDEF || sym_type == STT_FUNC ||
                             sym_type == STT_GNU_IFUNC);
             }
