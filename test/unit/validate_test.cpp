@@ -652,6 +652,93 @@ TEST(BrokenFixtures, EachGeneratedFixtureHasACase) {
     EXPECT_EQ(so_files, broken_cases().size());
 }
 
+#if defined(__x86_64__) && defined(__LP64__)
+// Each image the differential fuzzer found killing the loader (x86_64
+// images, in test/fuzz/regressions) is refused, with its rule's message.
+TEST(FuzzRegressions, EachIsRefusedWithItsRulesMessage) {
+    const struct {
+        const char *file, *message;
+    } cases[] = {
+            {"dynamic_offset_mismatch_crashed_dlopen.bin",
+             "PT_DYNAMIC (segment 4): p_offset and p_vaddr point at "
+             "different bytes"},
+            {"fini_array_entry_mid_function_crashed_dlopen.bin",
+             "dynamic section: DT_RELA relocation 1 sets DT_FINI_ARRAY "
+             "entry 0 to 0x1040, inside the function at 0x1020 (unwind "
+             "table)"},
+            {"fini_array_not_its_section_crashed_dlopen.bin",
+             "dynamic section: DT_FINI_ARRAY 0x1f6d0 is not where a "
+             "section of type SHT_FINI_ARRAY starts"},
+            {"function_symbol_inside_function_crashed_dlopen.bin",
+             "dynamic section: function symbol 'nif_init' at 0x1200 is "
+             "inside the function at 0x11b0 (unwind table), not at its "
+             "start"},
+            {"glob_dat_with_addend_crashed_dlopen.bin",
+             "dynamic section: DT_JMPREL relocation 4 fills a GOT or PLT "
+             "slot with its symbol's address plus 16711680, but that "
+             "type takes no addend"},
+            {"init_array_entry_got_slot_crashed_dlopen.bin",
+             "dynamic section: DT_RELA relocation 18 fills DT_INIT_ARRAY "
+             "entry 0 as a GOT or PLT slot (type 6)"},
+            {"init_in_plt_stubs_crashed_dlopen.bin",
+             "dynamic section: DT_INIT 0x1020 is in section 9, a table "
+             "of stubs, not a function"},
+            {"init_not_function_start_crashed_dlopen.bin",
+             "dynamic section: DT_INIT 0x1008 is not where an executable "
+             "section or a function of the unwind table starts"},
+            {"irelative_addend_outside_text_crashed_dlopen.bin",
+             "dynamic section: DT_RELA relocation 7 is IRELATIVE to "
+             "0x3df8, outside the executable segments"},
+            {"pltrelsz_partial_entry_crashed_dlopen.bin",
+             "dynamic section: DT_PLTRELSZ is 829, not a whole number of "
+             "24-byte entries"},
+            {"relacount_too_large_crashed_dlopen.bin",
+             "dynamic section: DT_RELACOUNT is 5, but DT_RELA starts "
+             "with 4 RELATIVE relocations"},
+            {"relative_addend_outside_image_crashed_dlopen.bin",
+             "dynamic section: DT_RELA relocation 0 is RELATIVE to "
+             "0x7fff00000000, outside the object's loaded address range"},
+            {"reloc_symbol_out_of_range_crashed_dlopen.bin",
+             "dynamic section: DT_JMPREL relocation 0 names symbol "
+             "16777215, outside the symbol table or with its name "
+             "outside the string table"},
+            {"symbol_name_not_printable_in_message.bin",
+             "dynamic section: symbol 'fi?ture_value' at 0x7fff00000000 "
+             "is outside the loaded segments"},
+            {"symbol_zero_not_empty_crashed_dlopen.bin",
+             "dynamic section: symbol 0 (STN_UNDEF) is not all zeros"},
+            {"text_segment_zero_filled_crashed_dlopen.bin",
+             "PT_LOAD segment 1: executable, and p_memsz (545) larger "
+             "than p_filesz (289) leaves code of zeros"},
+            {"undefined_symbol_with_value_crashed_dlopen.bin",
+             "dynamic section: undefined symbol 'enif_make_string' has "
+             "the value 0x1000000, which would make it a definition"},
+            {"vernaux_chain_past_vn_cnt_crashed_dlopen.bin",
+             "dynamic section: DT_VERNEED record for 'libstdc??.so.6' "
+             "chains more than its 5 (vn_cnt) versions"},
+            {"versym_index_undefined_crashed_dlopen.bin",
+             "dynamic section: symbol 2 has version index 2, which no "
+             "version record defines"},
+            {"versym_of_unhashed_symbol_crashed_dlopen.bin",
+             "dynamic section: symbol 1 has version index 23809, the "
+             "version records give up to 3"},
+    };
+    size_t files = 0;
+    for (const auto &f : list_dir(ERTS_FUZZ_REGRESSION_DIR))
+        files += f.size() > 4 && f.compare(f.size() - 4, 4, ".bin") == 0;
+    EXPECT_EQ(files, sizeof cases / sizeof cases[0])
+            << "a regression image without a case here";
+    for (const auto &c : cases) {
+        auto image =
+                read_file(std::string(ERTS_FUZZ_REGRESSION_DIR) + "/" + c.file);
+        ASSERT_FALSE(image.empty()) << c.file;
+        int rc;
+        EXPECT_EQ(validate(image, &rc), c.message) << c.file;
+        EXPECT_EQ(rc, ERTS_DLOPEN_MEM_BAD_IMAGE) << c.file;
+    }
+}
+#endif
+
 TEST(Validate, AcceptsRealSharedObjects) {
     for (const char *name : {"fixture_a.so",
                              "fixture_b.so",

@@ -1239,13 +1239,27 @@ private:
             return fail("dynamic section: symbol versioning tables outside the "
                         "loaded segments");
         memcpy(&index, image_ + offset, sizeof index);
-        if ((index & 0x7fff) > highest_version_)
+        unsigned version = index & 0x7fff;
+        if (version > highest_version_)
             return fail("dynamic section: symbol %llu has version index %u, "
                         "the version records give up to %u",
                         (unsigned long long)symbol,
-                        (unsigned)(index & 0x7fff),
+                        version,
                         highest_version_);
+        /* 0 and 1 are local and global; glibc's array of versions has no
+         * name at an index that no record gives. */
+        if (version > 1 &&
+            !(versions_defined_[version / 8] & (1u << (version % 8))))
+            return fail("dynamic section: symbol %llu has version index %u, "
+                        "which no version record defines",
+                        (unsigned long long)symbol,
+                        version);
         return true;
+    }
+
+    void note_version_defined(ElfW(Half) index) noexcept {
+        unsigned version = index & 0x7fff;
+        versions_defined_[version / 8] |= (uint8_t)(1u << (version % 8));
     }
 
     bool check_verneed(Addr at, unsigned *highest, unsigned *records) noexcept {
@@ -1289,6 +1303,7 @@ private:
                                 "outside the string table");
                 if ((unsigned)(a.vna_other & 0x7fff) > *highest)
                     *highest = a.vna_other & 0x7fff;
+                note_version_defined(a.vna_other);
                 ++*records;
                 /* glibc follows vna_next; a linker ends the chain after
                  * vn_cnt entries, and what lies beyond is not a record. */
@@ -1323,6 +1338,7 @@ private:
             memcpy(&vd, image_ + offset, sizeof vd);
             if ((unsigned)(vd.vd_ndx & 0x7fff) > *highest)
                 *highest = vd.vd_ndx & 0x7fff;
+            note_version_defined(vd.vd_ndx);
             ++*records;
             /* The first name is read whatever vd_cnt says. */
             Addr aux = at + vd.vd_aux;
@@ -2322,6 +2338,7 @@ private:
     } unwind_ = {};
     Addr versym_ = 0; /* DT_VERSYM, once its versions are checked */
     unsigned highest_version_ = 0;
+    uint8_t versions_defined_[0x8000 / 8] = {}; /* by a version record */
     Addr symtab_ = 0;
     bool writable_targets_ = true; /* no text relocations */
     /* The PT_LOAD segments, by program header index, in address order. */
