@@ -499,11 +499,11 @@ const std::vector<BrokenCase> &broken_cases() {
                  "entry 0 as a GOT or PLT slot (type *)"},
                 {"init_array_entry_mid_function",
                  "dynamic section: DT_RELA relocation * sets DT_INIT_ARRAY "
-                 "entry 1 to 0x*, inside the function at 0x* (unwind "
+                 "entry * to 0x*, inside the function at 0x* (unwind "
                  "table)"},
                 {"init_array_entry_symbol_plus_addend",
                  "dynamic section: DT_RELA relocation * sets DT_INIT_ARRAY "
-                 "entry 1 to symbol * plus 4, not where a function starts"},
+                 "entry * to symbol * plus 4, not where a function starts"},
                 {"function_symbol_inside_function",
                  "dynamic section: function symbol 'fixture_value' at 0x* is "
                  "inside the function at 0x* (unwind table), not at its "
