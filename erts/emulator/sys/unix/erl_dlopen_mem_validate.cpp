@@ -98,8 +98,10 @@ const unsigned kNativeData =
  * asserts it. */
 #    if defined(__i386__) || defined(__arm__) || defined(__mips__)
 const ElfW(Sxword) kNativePltRel = DT_REL;
+const size_t kNativePltRelSize = sizeof(ElfW(Rel));
 #    else
 const ElfW(Sxword) kNativePltRel = DT_RELA;
+const size_t kNativePltRelSize = sizeof(ElfW(Rela));
 #    endif
 /* glibc's LIBC_ABI_MAX: the EI_ABIVERSION values it accepts with
  * ELFOSABI_GNU are those below it (libc-abis: UNIQUE, IFUNC on the
@@ -194,6 +196,8 @@ const char *const kCodeEntryNames[2] = {"DT_INIT", "DT_FINI"};
 /* The arrays of functions it names, and the types of their sections. */
 const char *const kFunctionArrayNames[2] = {"DT_INIT_ARRAY", "DT_FINI_ARRAY"};
 const ElfW(Word) kFunctionArrayTypes[2] = {SHT_INIT_ARRAY, SHT_FINI_ARRAY};
+const char *const kFunctionArrayTypeNames[2] = {"SHT_INIT_ARRAY",
+                                                "SHT_FINI_ARRAY"};
 /* Entries of version chains walked before an image is taken for looping. */
 const unsigned kMaxVersionEntries = 65536;
 /* DT_NEEDED entries kept to match DT_VERNEED's names against (a library
@@ -711,8 +715,6 @@ private:
          * checked); entry: the size of one, of which the table holds a
          * whole number (glibc reads relocations up to the table's end, and
          * a last one cut short from what follows). */
-        const size_t kPltEntry = kNativePltRel == DT_REL ? sizeof(ElfW(Rel))
-                                                         : sizeof(ElfW(Rela));
         static const struct {
             int addr_tag, size_tag;
             const char *addr_name, *size_name, *what;
@@ -739,7 +741,7 @@ private:
                  "PLT relocations (DT_JMPREL)",
                  kNativePltRel == DT_REL ? alignof(ElfW(Rel))
                                          : alignof(ElfW(Rela)),
-                 kPltEntry},
+                 kNativePltRelSize},
                 {DT_RELR,
                  DT_RELRSZ,
                  "DT_RELR",
@@ -856,14 +858,12 @@ private:
                                                      &leading_relative) ||
                                 !check_relative_count(kRel, leading_relative)))
             return false;
-        if (present[DT_JMPREL] &&
-            !check_reloc_targets(value[DT_JMPREL],
-                                 value[DT_PLTRELSZ],
-                                 kNativePltRel == DT_REL ? sizeof(ElfW(Rel))
-                                                         : sizeof(ElfW(Rela)),
-                                 "DT_JMPREL",
-                                 true,
-                                 &leading_relative))
+        if (present[DT_JMPREL] && !check_reloc_targets(value[DT_JMPREL],
+                                                       value[DT_PLTRELSZ],
+                                                       kNativePltRelSize,
+                                                       "DT_JMPREL",
+                                                       true,
+                                                       &leading_relative))
             return false;
         if (present[DT_RELR] &&
             !check_relr_targets(value[DT_RELR], value[DT_RELRSZ]))
@@ -1000,13 +1000,12 @@ private:
                             (unsigned long long)entry.at);
         }
         for (unsigned a = 0; a < 2; a++)
-            if (arrays_[a].present && arrays_[a].slots != 0 &&
-                !arrays_[a].starts_section)
+            if (arrays_[a].slots != 0 && !arrays_[a].starts_section)
                 return fail("dynamic section: %s 0x%llx is not where a "
                             "section of type %s starts",
                             kFunctionArrayNames[a],
                             (unsigned long long)arrays_[a].start,
-                            a == 0 ? "SHT_INIT_ARRAY" : "SHT_FINI_ARRAY");
+                            kFunctionArrayTypeNames[a]);
         return true;
     }
 
@@ -1016,19 +1015,15 @@ private:
         return unwind_entry_at_or_below(addr, &start, &fde) && start == addr;
     }
 
-    /* The function the unwind table says holds addr, [*start, *end): false
+    /* Where the function the unwind table says holds addr starts: false
      * when it says nothing (no table, no FDE there, a layout not read
      * here). */
-    bool unwind_function_holding(Addr addr,
-                                 Addr *start,
-                                 Addr *end) const noexcept {
+    bool unwind_function_holding(Addr addr, Addr *start) noexcept {
         Addr fde;
         uint64_t range;
-        if (!unwind_entry_at_or_below(addr, start, &fde) ||
-            !fde_range(fde, &range) || range > (Addr)-1 - *start)
-            return false;
-        *end = *start + range;
-        return addr < *end;
+        return unwind_entry_at_or_below(addr, start, &fde) &&
+               fde_range(fde, &range) && range <= (Addr)-1 - *start &&
+               addr < *start + range;
     }
 
     /* The last entry of the search table whose initial location is at or
@@ -1039,28 +1034,31 @@ private:
         uint64_t low = 0, high = unwind_.count;
         while (low < high) {
             uint64_t mid = low + (high - low) / 2;
-            int32_t entry[2];
-            memcpy(entry, image_ + unwind_.offset + 12 + mid * 8, sizeof entry);
-            if (unwind_.vaddr + (Addr)(int64_t)entry[0] <= addr)
+            unwind_entry(mid, start, fde);
+            if (*start <= addr)
                 low = mid + 1;
             else
                 high = mid;
         }
         if (low == 0)
             return false;
+        unwind_entry(low - 1, start, fde);
+        return true;
+    }
+
+    /* Entry i of the search table: an initial location and an FDE's
+     * address, each as an offset from the header. */
+    void unwind_entry(uint64_t i, Addr *start, Addr *fde) const noexcept {
         int32_t entry[2];
-        memcpy(entry,
-               image_ + unwind_.offset + 12 + (low - 1) * 8,
-               sizeof entry);
+        memcpy(entry, image_ + unwind_.offset + 12 + i * 8, sizeof entry);
         *start = unwind_.vaddr + (Addr)(int64_t)entry[0];
         *fde = unwind_.vaddr + (Addr)(int64_t)entry[1];
-        return true;
     }
 
     /* An FDE (32-bit DWARF): length, CIE pointer (back from itself), then
      * the initial location and the address range, in the encoding its CIE
      * gives. */
-    bool fde_range(Addr fde, uint64_t *range) const noexcept {
+    bool fde_range(Addr fde, uint64_t *range) noexcept {
         uint64_t offset;
         uint32_t head[2]; /* length, CIE pointer */
         unsigned encoding;
@@ -1070,7 +1068,7 @@ private:
         if (head[0] == 0 || head[0] == 0xffffffff || head[1] == 0 ||
             head[1] > fde + 4 ||
             !file_backed(fde, 4 + (uint64_t)head[0], &offset) ||
-            !cie_pointer_encoding(fde + 4 - head[1], &encoding))
+            !cie_pointer_encoding_cached(fde + 4 - head[1], &encoding))
             return false;
         size_t size = encoded_size(encoding);
         if (size == 0 || 8 + 2 * size > 4 + (uint64_t)head[0])
@@ -1081,6 +1079,17 @@ private:
             value >>= 64 - 8 * size;
         *range = value;
         return true;
+    }
+
+    /* Compilers write one CIE for all of an object's FDEs, or a few: the
+     * last one read is kept, and not parsed again for every symbol. */
+    bool cie_pointer_encoding_cached(Addr cie, unsigned *encoding) noexcept {
+        if (cie != last_cie_.at) {
+            last_cie_.at = cie;
+            last_cie_.known = cie_pointer_encoding(cie, &last_cie_.encoding);
+        }
+        *encoding = last_cie_.encoding;
+        return last_cie_.known;
     }
 
     /* A CIE's encoding of the addresses in its FDEs: its 'R' augmentation,
@@ -1601,7 +1610,6 @@ private:
         for (unsigned a = 0; a < 2; a++) {
             if (!present[kTags[a][0]])
                 continue;
-            arrays_[a].present = true;
             arrays_[a].start = value[kTags[a][0]];
             arrays_[a].slots = value[kTags[a][1]] / sizeof(Addr);
             arrays_[a].first_slot = slots;
@@ -1663,8 +1671,8 @@ private:
                 if (!has_addend && file_backed(where, sizeof target, &offset))
                     memcpy(&target, image_ + offset, sizeof target);
                 function = in_memory_image(target, 1, PF_X);
-                Addr start, end;
-                if (function && unwind_function_holding(target, &start, &end) &&
+                Addr start;
+                if (function && unwind_function_holding(target, &start) &&
                     start != target)
                     return fail("dynamic section: %s relocation %llu sets %s "
                                 "entry %llu to 0x%llx, inside the function at "
@@ -2149,10 +2157,10 @@ private:
                         (unsigned long long)sym.st_value);
         /* Where the values are known: on ARM, bit 0 of a Thumb function's
          * value is not part of its address. */
-        Addr start, end;
+        Addr start;
         if (ERTS_DLOPEN_MEM_RELOC_VALUES &&
             (type == STT_FUNC || type == STT_GNU_IFUNC) &&
-            unwind_function_holding(sym.st_value, &start, &end) &&
+            unwind_function_holding(sym.st_value, &start) &&
             start != sym.st_value)
             return fail("dynamic section: function symbol '%.64s' at 0x%llx "
                         "is inside the function at 0x%llx (unwind table), "
@@ -2347,7 +2355,7 @@ private:
     uint64_t symbol_count_ = 0;        /* from the hash tables */
     uint64_t needed_[kMaxNeeded] = {}; /* DT_NEEDED string offsets */
     struct FunctionArray {
-        bool present, starts_section;
+        bool starts_section;
         Addr start;
         uint64_t slots, first_slot;
     } arrays_[2] = {}; /* DT_INIT_ARRAY, DT_FINI_ARRAY */
@@ -2365,6 +2373,11 @@ private:
         Addr vaddr;
         uint32_t count; /* entries of its search table, 0: none read */
     } unwind_ = {};
+    struct CieEncoding {
+        Addr at; /* of the CIE last read, (Addr)-1: none */
+        bool known;
+        unsigned encoding;
+    } last_cie_ = {(Addr)-1, false, 0};
     Addr versym_ = 0; /* DT_VERSYM, once its versions are checked */
     unsigned highest_version_ = 0;
     uint8_t versions_defined_[0x8000 / 8] = {}; /* by a version record */
