@@ -12,8 +12,9 @@
 # OTP_OTHER_VERSIONS.
 # Target `otp_refresh`: re-runs prepare and build unconditionally (e.g. after
 # editing the tree given as OTP_SOURCE_DIR, which is not watched).
-# Tests, label otp: `otp.nif_SUITE`, OTP's upstream nif_SUITE on the built VM,
-# and `otp.nif_SUITE.emu` on the interpreter flavour when it is built;
+# Tests, label otp: `otp.nif_SUITE` and `otp.ddll_SUITE`, OTP's upstream
+# nif_SUITE and ddll_SUITE on the built VM, and `otp.<suite>.emu` on the
+# interpreter flavour when it is built;
 # `otp.series_applies`: the series applies to Debian's and the bare upstream
 # tree. Label nested (with ERTS_DLOPEN_MEM_NESTED_BUILDS):
 # `otp.series_builds_per_commit`, the default version's series `git am`ed
@@ -185,22 +186,25 @@ add_custom_target(otp_refresh
     USES_TERMINAL
     VERBATIM)
 
-# OTP's upstream nif_SUITE on the built VM (both flavours when built). The
-# runs share test_server's `variables` in the source tree: never in parallel.
+# OTP's upstream nif_SUITE and ddll_SUITE (erl_ddll) on the built VM, both
+# flavours when built. The runs share test_server's `variables` in the source
+# tree: never in parallel.
 set(_otp_results "${CMAKE_BINARY_DIR}/otp-test-results")
-add_test(NAME otp.nif_SUITE
-         COMMAND "${BASH_EXECUTABLE}" "${_otp_scripts}/run-otp-suite.sh"
-                 "${OTP_SRC_DIR}" "${OTP_ROOT}" "${_otp_results}/nif_SUITE" nif_SUITE)
-set_tests_properties(otp.nif_SUITE PROPERTIES
-    LABELS otp TIMEOUT 1800 RESOURCE_LOCK otp_test_server)
-if(OTP_BUILD_EMU_FLAVOR)
-    add_test(NAME otp.nif_SUITE.emu
-             COMMAND "${CMAKE_COMMAND}" -E env OTP_TEST_FLAVOR=emu
-                     "${BASH_EXECUTABLE}" "${_otp_scripts}/run-otp-suite.sh"
-                     "${OTP_SRC_DIR}" "${OTP_ROOT}" "${_otp_results}/nif_SUITE.emu" nif_SUITE)
-    set_tests_properties(otp.nif_SUITE.emu PROPERTIES
+foreach(_suite IN ITEMS nif_SUITE ddll_SUITE)
+    add_test(NAME otp.${_suite}
+             COMMAND "${BASH_EXECUTABLE}" "${_otp_scripts}/run-otp-suite.sh"
+                     "${OTP_SRC_DIR}" "${OTP_ROOT}" "${_otp_results}/${_suite}" ${_suite})
+    set_tests_properties(otp.${_suite} PROPERTIES
         LABELS otp TIMEOUT 1800 RESOURCE_LOCK otp_test_server)
-endif()
+    if(OTP_BUILD_EMU_FLAVOR)
+        add_test(NAME otp.${_suite}.emu
+                 COMMAND "${CMAKE_COMMAND}" -E env OTP_TEST_FLAVOR=emu
+                         "${BASH_EXECUTABLE}" "${_otp_scripts}/run-otp-suite.sh"
+                         "${OTP_SRC_DIR}" "${OTP_ROOT}" "${_otp_results}/${_suite}.emu" ${_suite})
+        set_tests_properties(otp.${_suite}.emu PROPERTIES
+            LABELS otp TIMEOUT 1800 RESOURCE_LOCK otp_test_server)
+    endif()
+endforeach()
 
 # The series for this version applies with plain `git apply` to Debian's
 # source and to the bare upstream tree alike (the .dsc the build fetched).
