@@ -6,14 +6,16 @@
 # The single-file program test: a copy of <escript> alone in an empty
 # directory, run by the patched escript of <otp-root>, must
 #   1. print the right CRC-32 for a set of files (checked against python3's
-#      zlib), and say that its NIF library was loaded from memory;
-#   2. under strace: create a memfd named after the library and have the
-#      dynamic linker open it through /proc/PID/fd/N, open no shared object
-#      but the system's, and create no file anywhere (no temporary file in
-#      /tmp, $TMPDIR or /dev/shm);
-#   3. show the library as "/memfd:memnif_checksum_nif (deleted)" in
-#      /proc/PID/maps: seen from inside (--show-maps) and from outside while
-#      the program waits (--wait);
+#      zlib), computed by its NIF library and by its linked-in driver
+#      (--driver), and say that both were loaded from memory;
+#   2. under strace: create a memfd named after the library and one named
+#      after the driver and have the dynamic linker open each through
+#      /proc/PID/fd/N, open no shared object but the system's, and create no
+#      file anywhere (no temporary file in /tmp, $TMPDIR or /dev/shm);
+#   3. show the library as "/memfd:memnif_checksum_nif (deleted)" (and the
+#      driver as "/memfd:memnif_checksum_drv (deleted)") in /proc/PID/maps:
+#      seen from inside (--show-maps) and from outside while the program
+#      waits (--wait);
 #   4. leave its directory as it found it: the escript alone.
 # With E2E_EMU_FLAVOR=emu in the environment, on that emulator flavour.
 set -euo pipefail
@@ -49,11 +51,12 @@ log "running a copy of $escript_file alone in $run_dir"
 status=0
 (cd "$run_dir" && strace -f -ff -qq -s 4096 -o "$E2E_SCRATCH/trace" \
     -e trace=open,openat,openat2,creat,memfd_create,mkdir,mkdirat,link,linkat,symlink,symlinkat,rename,renameat,renameat2,mknod,mknodat,unlink,unlinkat \
-    "$escript" ./memnif_checksum --verbose --show-maps "${files[@]}") \
+    "$escript" ./memnif_checksum --driver --verbose --show-maps "${files[@]}") \
     > "$E2E_SCRATCH/out" 2> "$E2E_SCRATCH/err" || status=$?
 sed 's/^/    | /' "$E2E_SCRATCH/out" "$E2E_SCRATCH/err"
 if [ "$status" -eq 0 ]; then pass "exit status 0"; else fail "exit status $status"; fi
 check_crc_output "$E2E_SCRATCH/out" "${files[@]}"
+check_tagged_crc_output driver "$E2E_SCRATCH/out" "${files[@]}"
 
 label="$run_dir/memnif_checksum/memnif_checksum/priv/$E2E_LIBRARY"
 nif_line=$(grep '^nif ' "$E2E_SCRATCH/out" || true)
@@ -64,20 +67,34 @@ case $nif_line in
         fail "expected 'nif $E2E_LIBRARY loaded from memory: N bytes labelled $label', got '$nif_line'" ;;
 esac
 
-if python3 "$E2E_DIR/check_trace.py" "$E2E_SCRATCH/trace" "$E2E_LIBRARY" memory | sed 's/^/    /'; then
-    pass "strace: memfd + /proc/PID/fd, no file created, only system shared objects"
-else
-    fail "strace: see the violations above"
-fi
+driver_label="$run_dir/memnif_checksum/memnif_checksum/priv/$E2E_DRIVER"
+driver_line=$(grep '^driver [^c]' "$E2E_SCRATCH/out" || true)
+case $driver_line in
+    "driver $E2E_DRIVER loaded from memory: "*" bytes labelled $driver_label")
+        pass "the driver was loaded from memory, labelled with its path in the escript" ;;
+    *)
+        fail "expected 'driver $E2E_DRIVER loaded from memory: N bytes labelled $driver_label', got '$driver_line'" ;;
+esac
+
+for lib in "$E2E_LIBRARY" "$E2E_DRIVER"; do
+    if python3 "$E2E_DIR/check_trace.py" "$E2E_SCRATCH/trace" "$lib" memory | sed 's/^/    /'; then
+        pass "strace ($lib): memfd + /proc/PID/fd, no file created, only system shared objects"
+    else
+        fail "strace ($lib): see the violations above"
+    fi
+done
 
 # 3a: the mapping, seen from inside.
-if grep -qE "^maps .* /memfd:$E2E_LIBRARY \(deleted\)\$" "$E2E_SCRATCH/out"; then
-    pass "/proc/self/maps maps /memfd:$E2E_LIBRARY (deleted)"
-else
-    fail "/proc/self/maps has no /memfd:$E2E_LIBRARY (deleted) mapping"
-fi
-if grep -E "^maps " "$E2E_SCRATCH/out" | grep -vqE "/memfd:$E2E_LIBRARY \(deleted\)\$"; then
-    fail "the library is also mapped from somewhere else"
+for lib in "$E2E_LIBRARY" "$E2E_DRIVER"; do
+    if grep -qE "^maps .* /memfd:$lib \(deleted\)\$" "$E2E_SCRATCH/out"; then
+        pass "/proc/self/maps maps /memfd:$lib (deleted)"
+    else
+        fail "/proc/self/maps has no /memfd:$lib (deleted) mapping"
+    fi
+done
+if grep -E "^maps " "$E2E_SCRATCH/out" \
+        | grep -vqE "/memfd:($E2E_LIBRARY|$E2E_DRIVER) \(deleted\)\$"; then
+    fail "the library or the driver is also mapped from somewhere else"
 fi
 
 # 3b: the mapping, seen from outside while the program waits on stdin.

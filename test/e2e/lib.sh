@@ -4,6 +4,7 @@
 # Helpers shared by the end-to-end tests (sourced).
 
 E2E_LIBRARY=memnif_checksum_nif
+E2E_DRIVER=memnif_checksum_drv
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E_FAILURES=0
 
@@ -90,15 +91,21 @@ EOF
 # check_crc_output OUTPUT_FILE FILE... : the crc32 lines of OUTPUT_FILE are
 # exactly the expected ones, in order.
 check_crc_output() {
-    local output=$1
-    shift
+    check_tagged_crc_output "" "$@"
+}
+
+# check_tagged_crc_output TAG OUTPUT_FILE FILE... : the same for the lines
+# that start with "TAG crc32 " (TAG "driver": computed by the driver).
+check_tagged_crc_output() {
+    local tag=${1:+$1 } output=$2
+    shift 2
     local want got
-    want=$(expected_lines "$@")
-    got=$(grep '^crc32 ' "$output" || true)
+    want=$(expected_lines "$@" | sed "s/^/$tag/")
+    got=$(grep "^${tag}crc32 " "$output" || true)
     if [ "$got" = "$want" ]; then
-        pass "CRC-32 of $# files matches python3 zlib.crc32"
+        pass "${tag}CRC-32 of $# files matches python3 zlib.crc32"
     else
-        fail "CRC-32 output differs from python3 zlib.crc32"
+        fail "${tag}CRC-32 output differs from python3 zlib.crc32"
         diff <(echo "$want") <(echo "$got") | sed 's/^/    /' >&2 || true
     fi
 }

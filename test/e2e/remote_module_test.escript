@@ -1,7 +1,8 @@
 #!/usr/bin/env escript
 %% SPDX-License-Identifier: Apache-2.0
 %%
-%% remote_module_test.escript EMBEDDED_BEAM PLAIN_BEAM NIF_SO TRACE_PREFIX
+%% remote_module_test.escript EMBEDDED_BEAM PLAIN_BEAM NIF_SO DRIVER_BEAM
+%%                             DRIVER_SO TRACE_PREFIX
 %%
 %% A self-contained NIF module on another node: a peer node (peer, on
 %% 127.0.0.1, started by this Erlang/OTP's erl under strace -ff -o
@@ -13,7 +14,10 @@
 %%   - EMBEDDED_BEAM, the same module with the image of NIF_SO compiled into
 %%     it, loads, its library is loaded from memory (a memfd named after it),
 %%     and the NIF computes the right CRC-32 (checked against erlang:crc32/1,
-%%     zlib's, on this node).
+%%     zlib's, on this node);
+%%   - DRIVER_BEAM, the driver's module with the image of DRIVER_SO compiled
+%%     into it, loads, its linked-in driver is loaded from memory by
+%%     erl_ddll, and a port to it computes the right CRC-32.
 %%
 %% Prints one line per check; exits 1 if any failed. The caller checks the
 %% peer's system calls in TRACE_PREFIX.* afterwards.
@@ -21,11 +25,15 @@
 
 -define(MOD, memnif_checksum_nif).
 -define(LIBRARY, "memnif_checksum_nif").
+-define(DRV_MOD, memnif_checksum_drv).
+-define(DRIVER, "memnif_checksum_drv").
 
-main([EmbeddedBeam, PlainBeam, NifSo, TracePrefix]) ->
+main([EmbeddedBeam, PlainBeam, NifSo, DriverBeam, DriverSo, TracePrefix]) ->
     {ok, Embedded} = file:read_file(EmbeddedBeam),
     {ok, Plain} = file:read_file(PlainBeam),
     {ok, Image} = file:read_file(NifSo),
+    {ok, DrvBeam} = file:read_file(DriverBeam),
+    {ok, DrvImage} = file:read_file(DriverSo),
     ok = start_distribution(),
     Strace = os:find_executable("strace"),
     Erl = filename:join([code:root_dir(), "bin", "erl"]),
@@ -44,6 +52,7 @@ main([EmbeddedBeam, PlainBeam, NifSo, TracePrefix]) ->
     Results =
         try
             run_checks(Node, Embedded, Plain, Image)
+                ++ run_driver_checks(Node, DrvBeam, DrvImage)
         after
             peer:stop(Peer)
         end,
@@ -52,7 +61,8 @@ main([EmbeddedBeam, PlainBeam, NifSo, TracePrefix]) ->
     halt(case Failed of [] -> 0; _ -> 1 end);
 main(_) ->
     io:format(standard_error,
-              "usage: remote_module_test.escript EMBEDDED_BEAM PLAIN_BEAM NIF_SO TRACE_PREFIX~n", []),
+              "usage: remote_module_test.escript EMBEDDED_BEAM PLAIN_BEAM NIF_SO"
+              " DRIVER_BEAM DRIVER_SO TRACE_PREFIX~n", []),
     halt(2).
 
 run_checks(Node, Embedded, Plain, Image) ->
@@ -69,7 +79,7 @@ run_checks(Node, Embedded, Plain, Image) ->
                    false = erpc:call(Node, code, is_loaded, [?MOD])
            end),
      check("the embedded .beam holds the NIF library's image among its literals",
-           fun() -> {_, _} = binary:match(beam_literals(Embedded), Image) end),
+           fun() -> {_, _} = binary:match(beam_literals(?MOD, Embedded), Image) end),
      check("the embedded .beam loads with code:load_binary/3",
            fun() ->
                    %% A file name that does not exist: nothing is read from it.
@@ -94,27 +104,65 @@ run_checks(Node, Embedded, Plain, Image) ->
                    Want = erpc:call(Node, ?MOD, crc32, [Crc1, [Rest]])
            end),
      check("the peer's /proc/PID/maps maps /memfd:" ?LIBRARY " (deleted)",
+           fun() -> only_memfd_mapped(Node, ?LIBRARY) end)].
+
+run_driver_checks(Node, Beam, Image) ->
+    Data = rand:bytes(3 * 1024 * 1024 + 17),
+    [check("the driver's .beam holds the driver's image among its literals",
+           fun() -> {_, _} = binary:match(beam_literals(?DRV_MOD, Beam), Image) end),
+     check("the driver's .beam loads with code:load_binary/3",
            fun() ->
-                   PeerPid = erpc:call(Node, os, getpid, []),
-                   {ok, Maps} = file:read_file("/proc/" ++ PeerPid ++ "/maps"),
-                   Lines = [L || L <- binary:split(Maps, <<"\n">>, [global]),
-                                 binary:match(L, <<?LIBRARY>>) =/= nomatch],
-                   true = Lines =/= [],
-                   true = lists:all(fun(L) -> is_memfd_line(L) end, Lines)
+                   {module, ?DRV_MOD} =
+                       erpc:call(Node, code, load_binary,
+                                 [?DRV_MOD, "/nonexistent/memnif_checksum_drv.beam", Beam])
+           end),
+     check("a port to the driver computes CRC-32(\"123456789\") = cbf43926",
+           fun() -> 16#CBF43926 = erpc:call(Node, ?DRV_MOD, crc32, [<<"123456789">>]) end),
+     check("its driver was loaded from memory by erl_ddll, the image of the .so",
+           fun() ->
+                   Size = byte_size(Image),
+                   {memory, ?DRIVER, Size} = erpc:call(Node, ?DRV_MOD, loaded_from, []),
+                   true = lists:member(?DRIVER, element(2, erpc:call(Node, erl_ddll,
+                                                                    loaded_drivers, [])))
+           end),
+     check("the driver agrees with erlang:crc32/1 on 3 MiB of random data",
+           fun() -> Want = erlang:crc32(Data),
+                    Want = erpc:call(Node, ?DRV_MOD, crc32, [Data])
+           end),
+     check("the peer's /proc/PID/maps maps /memfd:" ?DRIVER " (deleted)",
+           fun() -> only_memfd_mapped(Node, ?DRIVER) end),
+     check("unloaded, the driver's memfd is gone from the peer",
+           fun() ->
+                   ok = erpc:call(Node, ?DRV_MOD, unload, []),
+                   false = lists:member(?DRIVER, element(2, erpc:call(Node, erl_ddll,
+                                                                     loaded_drivers, []))),
+                   [] = mapped_lines(Node, ?DRIVER)
            end)].
+
+%% Library is mapped, and only from its memfd.
+only_memfd_mapped(Node, Library) ->
+    Lines = mapped_lines(Node, Library),
+    true = Lines =/= [],
+    Suffix = iolist_to_binary([" /memfd:", Library, " (deleted)"]),
+    true = lists:all(fun(L) ->
+                             binary:longest_common_suffix([L, Suffix])
+                                 =:= byte_size(Suffix)
+                     end, Lines).
+
+mapped_lines(Node, Library) ->
+    PeerPid = erpc:call(Node, os, getpid, []),
+    {ok, Maps} = file:read_file("/proc/" ++ PeerPid ++ "/maps"),
+    [L || L <- binary:split(Maps, <<"\n">>, [global]),
+          binary:match(L, list_to_binary(Library)) =/= nomatch].
 
 %% The literal table of a .beam (chunk LitT: uncompressed size, then the
 %% literals compressed with zlib, or stored as they are if the size is 0).
-beam_literals(Beam) ->
-    {ok, {?MOD, [{"LitT", <<Size:32, Table/binary>>}]}} = beam_lib:chunks(Beam, ["LitT"]),
+beam_literals(Mod, Beam) ->
+    {ok, {Mod, [{"LitT", <<Size:32, Table/binary>>}]}} = beam_lib:chunks(Beam, ["LitT"]),
     case Size of
         0 -> Table;
         _ -> zlib:uncompress(Table)
     end.
-
-is_memfd_line(Line) ->
-    Suffix = <<" /memfd:" ?LIBRARY " (deleted)">>,
-    binary:longest_common_suffix([Line, Suffix]) =:= byte_size(Suffix).
 
 check(Name, Fun) ->
     try Fun() of

@@ -8,10 +8,14 @@
 # compiler, into <out-dir>:
 #
 #   lib/memnif_checksum/{ebin,priv}   the application as a directory (release
-#                                     or ERL_LIBS layout; priv holds the .so)
+#                                     or ERL_LIBS layout; priv holds the NIF
+#                                     library and the driver)
 #   memnif_checksum                   the escript (escript:create/2): one file,
-#                                     the NIF library inside its archive
+#                                     the NIF library and the driver inside its
+#                                     archive
 #   embedded/memnif_checksum_nif.beam the NIF module with the NIF library's
+#                                     image inside the .beam
+#   embedded/memnif_checksum_drv.beam the driver's module with the driver's
 #                                     image inside the .beam
 #
 # Incremental: make rebuilds the library, the rest is cheap and always redone.
@@ -35,7 +39,8 @@ unset ERL_LIBS ERL_FLAGS ERL_AFLAGS ERL_ZFLAGS ERL_COMPILER_OPTIONS MAKEFLAGS MF
 app=$out/lib/memnif_checksum
 mkdir -p "$app/ebin" "$app/priv" "$out/embedded" "$out/tools-ebin"
 
-# 1. The NIF library, against the erl_nif.h of the runtime that will load it.
+# 1. The NIF library and the driver, against the erl_nif.h and erl_driver.h
+#    of the runtime that will load them.
 make -s -C "$here/c_src" ERL="$erl" PRIV_DIR="$app/priv" OBJ_DIR="$out/obj"
 
 # 2. The modules. r25: an Erlang/OTP 25 can load them too, so that on a
@@ -53,17 +58,22 @@ for opt in r25 r26; do
 done
 rm -f "$out/tools-ebin/memnif_compat_probe.erl" "$out/tools-ebin/memnif_compat_probe.beam"
 # shellcheck disable=SC2086 # $compat is empty or one word
-"$erlc" -W -Werror $compat +debug_info -o "$app/ebin" "$here"/src/memnif_checksum.erl "$here"/src/memnif_checksum_nif.erl
+"$erlc" -W -Werror $compat +debug_info -o "$app/ebin" "$here"/src/memnif_checksum.erl \
+    "$here"/src/memnif_checksum_nif.erl "$here"/src/memnif_checksum_drv.erl
 modules=$(find "$app/ebin" -maxdepth 1 -name '*.beam' -printf '%f\n' | sed 's|\.beam$||' | sort | paste -sd, -)
 sed "s/{modules, \[\]}/{modules, [$modules]}/" "$here/src/memnif_checksum.app.src" > "$app/ebin/memnif_checksum.app"
 
 # 3. The escript: one file, the NIF library in its archive.
 "$escript" "$here/tools/create_escript.escript" "$out/memnif_checksum" "$app"
 
-# 4. The self-contained NIF module: the library's image compiled into the
-#    .beam as a literal by the memnif_embed parse transform.
+# 4. The self-contained modules: the NIF library's and the driver's images
+#    compiled into their .beam as literals by the memnif_embed parse
+#    transform.
 "$erlc" -W -Werror -o "$out/tools-ebin" "$here/embed/memnif_embed.erl"
 "$erlc" -W -Werror -pa "$out/tools-ebin" \
     -DEMBED_NIF_IMAGE="\"$app/priv/memnif_checksum_nif.so\"" \
     -o "$out/embedded" "$here/src/memnif_checksum_nif.erl"
-echo "built in $out: memnif_checksum (escript), lib/memnif_checksum, embedded/memnif_checksum_nif.beam"
+"$erlc" -W -Werror -pa "$out/tools-ebin" \
+    -DEMBED_DRIVER_IMAGE="\"$app/priv/memnif_checksum_drv.so\"" \
+    -o "$out/embedded" "$here/src/memnif_checksum_drv.erl"
+echo "built in $out: memnif_checksum (escript), lib/memnif_checksum, embedded/memnif_checksum_{nif,drv}.beam"

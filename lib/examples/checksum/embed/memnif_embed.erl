@@ -1,7 +1,7 @@
 %% SPDX-License-Identifier: Apache-2.0
 %%
-%% Parse transform that embeds a file, a NIF library's image, into the module
-%% being compiled, so that the .beam carries its NIF library:
+%% Parse transform that embeds a file, a NIF library's (or a driver's) image,
+%% into the module being compiled, so that the .beam carries it:
 %%
 %%     -compile({parse_transform, memnif_embed}).
 %%     -embed_nif_image("path/to/lib.so").

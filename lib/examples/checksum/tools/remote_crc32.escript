@@ -4,13 +4,15 @@
 %% remote_crc32.escript EMBEDDED_BEAM FILE
 %%
 %% Starts a peer node on 127.0.0.1 that has nothing of memnif_checksum, sends
-%% it the self-contained memnif_checksum_nif.beam (the NIF library inside it)
-%% as a binary, loads it there with code:load_binary/3 and has the peer's NIF
+%% it a self-contained module as a binary, memnif_checksum_nif.beam (the NIF
+%% library inside it) or memnif_checksum_drv.beam (the driver inside it),
+%% loads it there with code:load_binary/3 and has the peer's native code
 %% compute the CRC-32 of FILE's contents (read here, sent over distribution).
 -mode(compile).
 
 main([EmbeddedBeam, File]) ->
     {ok, Beam} = file:read_file(EmbeddedBeam),
+    {ok, {Module, _}} = beam_lib:version(Beam),
     {ok, Data} = file:read_file(File),
     ok = start_distribution(),
     {ok, Peer, Node} = peer:start_link(#{name => "memnif_demo_peer_" ++ os:getpid(),
@@ -18,19 +20,21 @@ main([EmbeddedBeam, File]) ->
                                          longnames => true,
                                          args => ["-setcookie", atom_to_list(erlang:get_cookie())]}),
     try
-        io:format("peer ~s: code:which(memnif_checksum_nif) = ~p~n",
-                  [Node, erpc:call(Node, code, which, [memnif_checksum_nif])]),
+        io:format("peer ~s: code:which(~s) = ~p~n",
+                  [Node, Module, erpc:call(Node, code, which, [Module])]),
         {module, Mod} = erpc:call(Node, code, load_binary,
-                                  [memnif_checksum_nif, "memnif_checksum_nif.beam", Beam]),
-        io:format("peer ~s: loaded ~s from a ~b-byte binary; NIF library loaded from ~0p~n",
-                  [Node, Mod, byte_size(Beam), erpc:call(Node, Mod, loaded_from, [])]),
+                                  [Module, atom_to_list(Module) ++ ".beam", Beam]),
+        %% A driver is loaded when first used, a NIF library when its
+        %% module is.
         Crc = erpc:call(Node, Mod, crc32, [Data]),
+        io:format("peer ~s: loaded ~s from a ~b-byte binary; its native code loaded from ~0p~n",
+                  [Node, Mod, byte_size(Beam), erpc:call(Node, Mod, loaded_from, [])]),
         io:format("peer ~s: crc32 ~8.16.0b ~b ~ts~n", [Node, Crc, byte_size(Data), File]),
         PeerPid = erpc:call(Node, os, getpid, []),
         {ok, Maps} = file:read_file("/proc/" ++ PeerPid ++ "/maps"),
         [io:format("peer ~s: /proc/~s/maps ~ts~n", [Node, PeerPid, Line])
          || Line <- binary:split(Maps, <<"\n">>, [global]),
-            binary:match(Line, <<"memnif_checksum_nif">>) =/= nomatch]
+            binary:match(Line, atom_to_binary(Module)) =/= nomatch]
     after
         peer:stop(Peer)
     end,
