@@ -58,31 +58,19 @@ if [ "$status" -eq 0 ]; then pass "exit status 0"; else fail "exit status $statu
 check_crc_output "$E2E_SCRATCH/out" "${files[@]}"
 check_tagged_crc_output driver "$E2E_SCRATCH/out" "${files[@]}"
 
-label="$run_dir/memnif_checksum/memnif_checksum/priv/$E2E_LIBRARY"
-nif_line=$(grep '^nif ' "$E2E_SCRATCH/out" || true)
-case $nif_line in
-    "nif $E2E_LIBRARY loaded from memory: "*" bytes labelled $label")
-        pass "the NIF library was loaded from memory, labelled with its path in the escript" ;;
-    *)
-        fail "expected 'nif $E2E_LIBRARY loaded from memory: N bytes labelled $label', got '$nif_line'" ;;
-esac
-
-driver_label="$run_dir/memnif_checksum/memnif_checksum/priv/$E2E_DRIVER"
-driver_line=$(grep '^driver [^c]' "$E2E_SCRATCH/out" || true)
-case $driver_line in
-    "driver $E2E_DRIVER loaded from memory: "*" bytes labelled $driver_label")
-        pass "the driver was loaded from memory, labelled with its path in the escript" ;;
-    *)
-        fail "expected 'driver $E2E_DRIVER loaded from memory: N bytes labelled $driver_label', got '$driver_line'" ;;
-esac
-
-for lib in "$E2E_LIBRARY" "$E2E_DRIVER"; do
-    if python3 "$E2E_DIR/check_trace.py" "$E2E_SCRATCH/trace" "$lib" memory | sed 's/^/    /'; then
-        pass "strace ($lib): memfd + /proc/PID/fd, no file created, only system shared objects"
-    else
-        fail "strace ($lib): see the violations above"
-    fi
+# "nif memnif_checksum_nif loaded from memory: ..." and the same for the driver
+for kind_lib in "nif $E2E_LIBRARY" "driver $E2E_DRIVER"; do
+    label="$run_dir/memnif_checksum/memnif_checksum/priv/${kind_lib#* }"
+    line=$(grep "^$kind_lib " "$E2E_SCRATCH/out" || true)
+    case $line in
+        "$kind_lib loaded from memory: "*" bytes labelled $label")
+            pass "$kind_lib was loaded from memory, labelled with its path in the escript" ;;
+        *)
+            fail "expected '$kind_lib loaded from memory: N bytes labelled $label', got '$line'" ;;
+    esac
 done
+
+check_memory_traces "$E2E_SCRATCH/trace" strace "$E2E_LIBRARY" "$E2E_DRIVER"
 
 # 3a: the mapping, seen from inside.
 for lib in "$E2E_LIBRARY" "$E2E_DRIVER"; do

@@ -110,6 +110,21 @@ check_tagged_crc_output() {
     fi
 }
 
+# check_memory_traces TRACE_PREFIX WHAT LIBRARY... : each LIBRARY (a NIF
+# library or a driver, by name) was loaded from a memfd in the strace of
+# TRACE_PREFIX, which opened no file of it and created none (check_trace.py).
+check_memory_traces() {
+    local trace=$1 what=$2 lib
+    shift 2
+    for lib in "$@"; do
+        if python3 "$E2E_DIR/check_trace.py" "$trace" "$lib" memory | sed 's/^/    /'; then
+            pass "$what ($lib): memfd + /proc/PID/fd, no file created, only system shared objects"
+        else
+            fail "$what ($lib): see the violations above"
+        fi
+    done
+}
+
 # build_nif_for <erl-bin-dir> <source.c> <out.so>: a NIF library built
 # against the erl_nif.h of the Erlang/OTP in <erl-bin-dir> (the oldest NIF
 # API of those a test runs on; newer runtimes load it too).

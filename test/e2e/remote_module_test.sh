@@ -30,11 +30,5 @@ if "$otp/bin/escript" "$E2E_DIR/remote_module_test.escript" "$2" "$3" "$4" "$5" 
 else
     fail "remote_module_test.escript"
 fi
-for lib in "$E2E_LIBRARY" "$E2E_DRIVER"; do
-    if python3 "$E2E_DIR/check_trace.py" "$E2E_SCRATCH/peer-trace" "$lib" memory | sed 's/^/    /'; then
-        pass "strace of the peer ($lib): memfd + /proc/PID/fd, no file created, only system shared objects"
-    else
-        fail "strace of the peer ($lib): see the violations above"
-    fi
-done
+check_memory_traces "$E2E_SCRATCH/peer-trace" "strace of the peer" "$E2E_LIBRARY" "$E2E_DRIVER"
 finish
