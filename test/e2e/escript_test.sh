@@ -86,28 +86,32 @@ if grep -E "^maps " "$E2E_SCRATCH/out" \
 fi
 
 # 3b: the mapping, seen from outside while the program waits on stdin.
-coproc program { cd "$run_dir" && exec "$escript" ./memnif_checksum --wait "${files[0]}" 2>&1; }
+coproc program { cd "$run_dir" && exec "$escript" ./memnif_checksum --driver --wait "${files[0]}" 2>&1; }
 # shellcheck disable=SC2154 # program_PID is set by coproc
 program_pid=$program_PID
+# A program that has already exited leaves no coproc descriptors.
+program_out=${program[0]:-}
 pid=""
-while IFS= read -r -t 60 line <&"${program[0]}"; do
+while [ -n "$program_out" ] && IFS= read -r -t 60 line <&"$program_out"; do
     case $line in waiting\ *) pid=${line#waiting }; break ;; esac
 done
 if [ -n "$pid" ] && [ -r "/proc/$pid/maps" ]; then
-    if grep -qE " /memfd:$E2E_LIBRARY \(deleted\)\$" "/proc/$pid/maps"; then
-        pass "/proc/$pid/maps (read from outside) maps /memfd:$E2E_LIBRARY (deleted)"
-    else
-        fail "/proc/$pid/maps has no /memfd:$E2E_LIBRARY (deleted) mapping"
-    fi
-    held=no
-    for fd in "/proc/$pid/fd/"*; do
-        [ "$(readlink "$fd" 2>/dev/null)" = "/memfd:$E2E_LIBRARY (deleted)" ] && held=yes
+    for lib in "$E2E_LIBRARY" "$E2E_DRIVER"; do
+        if grep -qE " /memfd:$lib \(deleted\)\$" "/proc/$pid/maps"; then
+            pass "/proc/$pid/maps (read from outside) maps /memfd:$lib (deleted)"
+        else
+            fail "/proc/$pid/maps has no /memfd:$lib (deleted) mapping"
+        fi
+        held=no
+        for fd in "/proc/$pid/fd/"*; do
+            [ "$(readlink "$fd" 2>/dev/null)" = "/memfd:$lib (deleted)" ] && held=yes
+        done
+        if [ "$held" = yes ]; then
+            pass "the memfd of $lib is held open by the process (/proc/$pid/fd)"
+        else
+            fail "no open fd of /proc/$pid/fd is the memfd of $lib"
+        fi
     done
-    if [ "$held" = yes ]; then
-        pass "the memfd is held open by the process (/proc/$pid/fd)"
-    else
-        fail "no open fd of /proc/$pid/fd is the memfd"
-    fi
 else
     fail "the program did not report its pid while waiting"
 fi

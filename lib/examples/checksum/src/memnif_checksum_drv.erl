@@ -38,6 +38,9 @@
 %% it, and keeps it loaded until unload/0.
 -spec load() -> ok | {error, {Reason :: term(), Text :: string()}}.
 load() ->
+    load(2).
+
+load(Tries) ->
     whereis(?MODULE) =:= undefined andalso start_holder(),
     case whereis(?MODULE) of
         undefined ->
@@ -49,6 +52,10 @@ load() ->
                 {Ref, Result} ->
                     demonitor(Ref, [flush]),
                     Result;
+                %% It ended (its load failed, or unload/0 stopped it) before
+                %% it read the request: a new holder answers.
+                {'DOWN', Ref, process, Holder, normal} when Tries > 1 ->
+                    load(Tries - 1);
                 {'DOWN', Ref, process, Holder, Reason} ->
                     {error, {Reason, "the driver's holder process exited"}}
             end
@@ -67,7 +74,7 @@ unload() ->
     end.
 
 %% Two processes may start a holder at once: one registers, the other
-%% exits, and both then ask the registered one.
+%% ends, and both callers then ask the registered one.
 start_holder() ->
     Parent = self(),
     {Pid, Ref} = spawn_monitor(fun() -> hold(Parent) end),
@@ -77,25 +84,30 @@ start_holder() ->
     end.
 
 hold(Parent) ->
-    register(?MODULE, self()),
-    Parent ! {self(), registered},
-    Result = case driver_path() of
-                 {ok, Path} ->
-                     case load(Path) of
-                         ok ->
-                             persistent_term:put(?LOADED_FROM_KEY,
-                                                 describe(Path)),
-                             ok;
-                         {error, Reason} ->
-                             {error, {Reason, load_error_text(Reason)}}
-                     end;
-                 {error, _} = Error ->
-                     Error
-             end,
-    hold_loop(Result).
+    try register(?MODULE, self()) of
+        true ->
+            Parent ! {self(), registered},
+            hold_loop(load_driver())
+    catch
+        error:badarg -> ok % another holder came first
+    end.
+
+load_driver() ->
+    case driver_path() of
+        {ok, Path} ->
+            case load_driver(Path) of
+                ok ->
+                    persistent_term:put(?LOADED_FROM_KEY, describe(Path)),
+                    ok;
+                {error, Reason} ->
+                    {error, {Reason, load_error_text(Reason)}}
+            end;
+        {error, _} = Error ->
+            Error
+    end.
 
 %% Once loaded, answers ok until stopped; if loading failed, answers the
-%% requests that came meanwhile with the error and exits, so that a later
+%% requests that came meanwhile with the error and ends, so that a later
 %% load/0 tries again.
 hold_loop(ok) ->
     receive
@@ -103,7 +115,9 @@ hold_loop(ok) ->
             From ! {Ref, ok},
             hold_loop(ok);
         stop ->
-            ok = erl_ddll:unload(?DRIVER)
+            ok = erl_ddll:unload(?DRIVER),
+            _ = persistent_term:erase(?LOADED_FROM_KEY),
+            ok
     end;
 hold_loop(Error) ->
     receive
@@ -148,14 +162,14 @@ crc32(Data) ->
     end.
 
 %% Where the driver was loaded from: {file, Dir} or {memory, Label, Bytes};
-%% undefined before load/0.
+%% undefined when it is not loaded.
 -spec loaded_from() -> {file, file:filename()}
                      | {memory, file:filename(), non_neg_integer()}
                      | undefined.
 loaded_from() ->
     persistent_term:get(?LOADED_FROM_KEY, undefined).
 
-load(Path) ->
+load_driver(Path) ->
     try
         erl_ddll:load(Path, ?DRIVER)
     catch
