@@ -38,49 +38,41 @@
 -spec file(file:name_all()) -> {ok, Crc32 :: non_neg_integer(), Bytes :: non_neg_integer()}
                              | {error, file:posix() | badarg}.
 file(Name) ->
-    case file:open(Name, [read, raw, binary]) of
-        {ok, Fd} ->
-            try
-                crc32_of_rest(Fd, 0, 0)
-            after
-                ok = file:close(Fd)
-            end;
-        {error, _} = Error ->
-            Error
-    end.
-
-crc32_of_rest(Fd, Crc, Bytes) ->
-    case file:read(Fd, ?CHUNK_SIZE) of
-        {ok, Chunk} ->
-            crc32_of_rest(Fd, ?NIF_MODULE:crc32(Crc, Chunk), Bytes + byte_size(Chunk));
-        eof ->
-            {ok, Crc, Bytes};
-        {error, _} = Error ->
-            Error
-    end.
+    fold_chunks(Name, fun(Chunk, Crc) -> ?NIF_MODULE:crc32(Crc, Chunk) end).
 
 %% The same, computed by the driver: the port keeps the running CRC-32.
 -spec file_by_driver(file:name_all()) ->
           {ok, Crc32 :: non_neg_integer(), Bytes :: non_neg_integer()}
         | {error, file:posix() | badarg}.
 file_by_driver(Name) ->
+    Port = memnif_checksum_drv:open(),
+    try
+        fold_chunks(Name, fun(Chunk, _Crc) ->
+                                  {Crc, _Bytes} = memnif_checksum_drv:update(Port, Chunk),
+                                  Crc
+                          end)
+    after
+        memnif_checksum_drv:close(Port)
+    end.
+
+%% Update(Chunk, Crc) over the file's chunks, from a CRC-32 of 0; returns
+%% the last CRC-32 and the file's size.
+fold_chunks(Name, Update) ->
     case file:open(Name, [read, raw, binary]) of
         {ok, Fd} ->
-            Port = memnif_checksum_drv:open(),
             try
-                driver_crc32_of_rest(Fd, Port, {0, 0})
+                fold_rest(Fd, Update, 0, 0)
             after
-                memnif_checksum_drv:close(Port),
                 ok = file:close(Fd)
             end;
         {error, _} = Error ->
             Error
     end.
 
-driver_crc32_of_rest(Fd, Port, {Crc, Bytes}) ->
+fold_rest(Fd, Update, Crc, Bytes) ->
     case file:read(Fd, ?CHUNK_SIZE) of
         {ok, Chunk} ->
-            driver_crc32_of_rest(Fd, Port, memnif_checksum_drv:update(Port, Chunk));
+            fold_rest(Fd, Update, Update(Chunk, Crc), Bytes + byte_size(Chunk));
         eof ->
             {ok, Crc, Bytes};
         {error, _} = Error ->
