@@ -482,6 +482,14 @@ const std::vector<BrokenCase> &broken_cases() {
                         "number of %zu-byte entries",
                         good.dynamic(DT_PLTRELSZ) - 1,
                         sizeof(ElfW(Rela)))},
+                {"plt_slot_not_relocated",
+                 "section *: no relocation sets the PLT slot at 0x*, which "
+                 "holds the link-time address 0x* of a stub in section *"},
+                {"jmprel_without_pltgot",
+                 "dynamic section: DT_JMPREL without DT_PLTGOT"},
+                {"filter_string_outside_strtab",
+                 "dynamic section: DT_FILTER string at offset 1095216660484 "
+                 "is outside the string table or not terminated"},
                 {"init_not_function_start",
                  format("dynamic section: DT_INIT 0x%llx is not where an "
                         "executable section or a function of the unwind "
@@ -672,6 +680,9 @@ TEST(FuzzRegressions, EachIsRefusedWithItsRulesMessage) {
             {"fini_array_not_its_section_crashed_dlopen.bin",
              "dynamic section: DT_FINI_ARRAY 0x1f6d0 is not where a "
              "section of type SHT_FINI_ARRAY starts"},
+            {"filter_string_outside_strtab_crashed_dlopen.bin",
+             "dynamic section: DT_FILTER string at offset 1095216660484 "
+             "is outside the string table or not terminated"},
             {"function_symbol_inside_function_crashed_dlopen.bin",
              "dynamic section: function symbol 'nif_init' at 0x1200 is "
              "inside the function at 0x11b0 (unwind table), not at its "
@@ -692,6 +703,11 @@ TEST(FuzzRegressions, EachIsRefusedWithItsRulesMessage) {
             {"irelative_addend_outside_text_crashed_dlopen.bin",
              "dynamic section: DT_RELA relocation 7 is IRELATIVE to "
              "0x3df8, outside the executable segments"},
+            {"jmprel_without_pltgot_crashed_dlopen.bin",
+             "dynamic section: DT_JMPREL without DT_PLTGOT"},
+            {"plt_slot_not_relocated_crashed_dlopen.bin",
+             "section 24: no relocation sets the PLT slot at 0x6100, which "
+             "holds the link-time address 0x2236 of a stub in section 11"},
             {"pltrelsz_partial_entry_crashed_dlopen.bin",
              "dynamic section: DT_PLTRELSZ is 829, not a whole number of "
              "24-byte entries"},

@@ -91,6 +91,11 @@ typedef ElfW(Addr) Addr;
 
 /* Real shared objects have about a dozen; bionic caps the table at 64 KiB. */
 const unsigned kMaxProgramHeaders = 65536 / sizeof(Phdr);
+/* Tables of PLT stubs judged (GNU ld writes .plt, .plt.got, .plt.sec). */
+const unsigned kMaxStubSections = 8;
+/* The dynamic linker's own words at DT_PLTGOT (_DYNAMIC, its link map,
+ * its resolver). */
+const unsigned kReservedPltGotSlots = 3;
 const unsigned kNativeClass = sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32;
 const unsigned kNativeData =
         __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB : ELFDATA2MSB;
@@ -319,10 +324,22 @@ public:
         return check_elf_header() && check_program_header_table() &&
                check_load_segments() && check_segments_in_loaded_memory() &&
                check_dynamic_section() && check_section_rights() &&
-               check_init_and_fini_against_sections();
+               check_init_and_fini_against_sections() &&
+               check_plt_slots_relocated();
     }
 
 private:
+    struct Section {
+        Addr at;
+        uint64_t size;
+        unsigned index; /* in the section header table */
+    };
+    struct RelocTable {
+        Addr at;
+        uint64_t size;
+        size_t entry; /* the size of one relocation */
+    };
+
     /* Stage 1: the ELF header. */
     bool check_elf_header() noexcept {
         if (size_ < sizeof(Ehdr))
@@ -670,7 +687,8 @@ private:
             if (d.d_tag == DT_NULL)
                 break;
             if ((d.d_tag == DT_NEEDED || d.d_tag == DT_SONAME ||
-                 d.d_tag == DT_RPATH || d.d_tag == DT_RUNPATH) &&
+                 d.d_tag == DT_RPATH || d.d_tag == DT_RUNPATH ||
+                 d.d_tag == DT_FILTER || d.d_tag == DT_AUXILIARY) &&
                 !check_string(d.d_un.d_val))
                 return fail(
                         "dynamic section: %s string at offset %llu is outside "
@@ -817,6 +835,10 @@ private:
             return fail("dynamic section: DT_JMPREL, DT_PLTREL and DT_PLTRELSZ "
                         "must come "
                         "together");
+        /* For lazy binding, glibc writes its link map and resolver into
+         * the words at DT_PLTGOT, without asking whether it is there. */
+        if (present[DT_JMPREL] && !present[DT_PLTGOT])
+            return fail("dynamic section: DT_JMPREL without DT_PLTGOT");
         if (present[DT_PLTREL] &&
             (ElfW(Sxword))value[DT_PLTREL] != kNativePltRel)
             return fail("dynamic section: DT_PLTREL is %llu, this host uses %s",
@@ -840,6 +862,18 @@ private:
         writable_targets_ =
                 !present[DT_TEXTREL] &&
                 !(present[DT_FLAGS] && (value[DT_FLAGS] & DF_TEXTREL));
+        static const int kRelocTableTags[3][2] = {{DT_JMPREL, DT_PLTRELSZ},
+                                                  {DT_RELA, DT_RELASZ},
+                                                  {DT_REL, DT_RELSZ}};
+        static const size_t kRelocEntrySizes[3] = {kNativePltRelSize,
+                                                   sizeof(ElfW(Rela)),
+                                                   sizeof(ElfW(Rel))};
+        for (unsigned t = 0; t < 3; t++)
+            if (present[kRelocTableTags[t][0]])
+                reloc_tables_[reloc_table_count_++] = {
+                        value[kRelocTableTags[t][0]],
+                        value[kRelocTableTags[t][1]],
+                        kRelocEntrySizes[t]};
         uint64_t leading_relative;
         if (present[DT_RELA] &&
             (!check_reloc_targets(value[DT_RELA],
@@ -937,6 +971,13 @@ private:
                 if (sh.sh_type == kFunctionArrayTypes[a] &&
                     sh.sh_addr == arrays_[a].start)
                     arrays_[a].starts_section = true;
+            if ((sh.sh_flags & SHF_EXECINSTR) && sh.sh_entsize != 0 &&
+                stub_count_ < kMaxStubSections)
+                stubs_[stub_count_++] = {sh.sh_addr, sh.sh_size, (unsigned)i};
+            if (pltgot_ != 0 && sh.sh_type == SHT_PROGBITS &&
+                (sh.sh_flags & SHF_WRITE) && pltgot_ >= sh.sh_addr &&
+                pltgot_ - sh.sh_addr < sh.sh_size)
+                plt_got_ = {sh.sh_addr, sh.sh_size, (unsigned)i};
             ElfW(Word) rights = ((sh.sh_flags & SHF_EXECINSTR) ? PF_X : 0) |
                                 ((sh.sh_flags & SHF_WRITE) ? PF_W : 0);
             if (!in_memory_image(sh.sh_addr, sh.sh_size, rights))
@@ -1007,6 +1048,93 @@ private:
                             (unsigned long long)arrays_[a].start,
                             kFunctionArrayTypeNames[a]);
         return true;
+    }
+
+    /* Stage 8: the PLT's slots in the global offset table, against the
+     * section headers, when the image has them. As linked, a slot after the
+     * three at DT_PLTGOT holds the address of its stub in a table of stubs
+     * (.plt, a code section with an entry size), which the dynamic linker
+     * adds the base to, or replaces, only when a relocation names the slot.
+     * A slot none names (DT_PLTRELSZ made smaller, DT_JMPREL moved) keeps
+     * that link-time address, and the stub jumps there. Words of the
+     * section that hold no stub's address are not judged: with -z now,
+     * linkers put the PLT's slots in .got, beside slots that rightly hold
+     * link-time values. DT_JMPREL is read first, the others only if a slot
+     * is left (glibc's libraries set some PLT slots with IRELATIVE
+     * relocations in DT_RELA). */
+    bool check_plt_slots_relocated() noexcept {
+        if (!has_section_headers_ || plt_got_.size == 0 || stub_count_ == 0)
+            return true;
+        Addr first = pltgot_ + kReservedPltGotSlots * sizeof(Addr);
+        Addr end = plt_got_.at + plt_got_.size;
+        uint64_t offset;
+        if (first >= end || (end - first) / sizeof(Addr) == 0 ||
+            !file_backed(first, end - first, &offset))
+            return true; /* nothing to judge, or .bss-like: stage 6's */
+        uint64_t slots = (end - first) / sizeof(Addr);
+        unsigned char *set =
+                static_cast<unsigned char *>(calloc((slots + 7) / 8, 1));
+        if (!set)
+            return fail("section %u: no memory to check %llu PLT slots",
+                        plt_got_.index,
+                        (unsigned long long)slots);
+        uint64_t unset = slots;
+        for (unsigned t = 0; t < reloc_table_count_ && unset != 0; t++) {
+            mark_slots_set_by(reloc_tables_[t], first, slots, set);
+            unset = first_unset_stub_slot(offset, slots, set);
+        }
+        free(set);
+        if (unset == slots)
+            return true;
+        Addr held;
+        memcpy(&held, image_ + offset + unset * sizeof held, sizeof held);
+        return fail("section %u: no relocation sets the PLT slot at 0x%llx, "
+                    "which holds the link-time address 0x%llx of a stub in "
+                    "section %u",
+                    plt_got_.index,
+                    (unsigned long long)(first + unset * sizeof(Addr)),
+                    (unsigned long long)held,
+                    stub_section_holding(held)->index);
+    }
+
+    /* Marks in set the slots, from first, that the table's relocations
+     * write. */
+    void mark_slots_set_by(const RelocTable &table,
+                           Addr first,
+                           uint64_t slots,
+                           unsigned char *set) const noexcept {
+        uint64_t offset;
+        if (!file_backed(table.at, table.size, &offset))
+            return;
+        for (uint64_t i = 0; i < table.size / table.entry; i++) {
+            Addr where; /* r_offset, first in Rel and Rela */
+            memcpy(&where, image_ + offset + i * table.entry, sizeof where);
+            uint64_t slot = (where - first) / sizeof(Addr);
+            if (where >= first && (where - first) % sizeof(Addr) == 0 &&
+                slot < slots)
+                set[slot / 8] |= (unsigned char)(1u << (slot % 8));
+        }
+    }
+
+    /* The first slot not in set that holds a stub's address, or slots. */
+    uint64_t first_unset_stub_slot(uint64_t offset,
+                                   uint64_t slots,
+                                   const unsigned char *set) const noexcept {
+        for (uint64_t slot = 0; slot < slots; slot++) {
+            Addr held;
+            memcpy(&held, image_ + offset + slot * sizeof held, sizeof held);
+            if (!(set[slot / 8] & (1u << (slot % 8))) &&
+                stub_section_holding(held))
+                return slot;
+        }
+        return slots;
+    }
+
+    const Section *stub_section_holding(Addr addr) const noexcept {
+        for (unsigned k = 0; k < stub_count_; k++)
+            if (addr >= stubs_[k].at && addr - stubs_[k].at < stubs_[k].size)
+                return &stubs_[k];
+        return NULL;
     }
 
     /* Where the unwind table says a function starts. */
@@ -1571,7 +1699,7 @@ private:
         if (type != kRelocJumpSlot || pltgot_ == 0)
             return true;
         if (*next_slot == 0)
-            *next_slot = pltgot_ + 3 * sizeof(Addr);
+            *next_slot = pltgot_ + kReservedPltGotSlots * sizeof(Addr);
         if (where < *next_slot)
             return fail("dynamic section: DT_JMPREL relocation %llu fills "
                         "0x%llx, below the next free PLT slot 0x%llx",
@@ -2211,6 +2339,10 @@ private:
             return "DT_RPATH";
         case DT_RUNPATH:
             return "DT_RUNPATH";
+        case DT_FILTER:
+            return "DT_FILTER";
+        case DT_AUXILIARY:
+            return "DT_AUXILIARY";
         default:
             return "dynamic";
         }
@@ -2361,7 +2493,13 @@ private:
     } arrays_[2] = {}; /* DT_INIT_ARRAY, DT_FINI_ARRAY */
     uint8_t covered_[kMaxArrayFunctions / 8] = {};
     unsigned needed_count_ = 0;
-    Addr pltgot_ = 0; /* DT_PLTGOT */
+    Addr pltgot_ = 0;                      /* DT_PLTGOT */
+    Section plt_got_ = {};                 /* the section holding DT_PLTGOT */
+    Section stubs_[kMaxStubSections] = {}; /* .plt, .plt.got, .plt.sec */
+    unsigned stub_count_ = 0;
+    RelocTable reloc_tables_[3] =
+            {}; /* DT_JMPREL, DT_RELA, DT_REL, those present */
+    unsigned reloc_table_count_ = 0;
     struct CodeEntry {
         bool present, starts_section;
         unsigned stub_section; /* the table of stubs it is in, 0: none */
