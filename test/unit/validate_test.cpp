@@ -482,6 +482,12 @@ const std::vector<BrokenCase> &broken_cases() {
                         "number of %zu-byte entries",
                         good.dynamic(DT_PLTRELSZ) - 1,
                         sizeof(ElfW(Rela)))},
+                {"sysv_hash_symbol_in_wrong_bucket",
+                 "dynamic section: symbol '*ixture_value' is in DT_HASH "
+                 "bucket *, its name hashes to bucket *"},
+                {"sysv_hash_symbol_unchained",
+                 "dynamic section: global symbol '*' is defined, but in no "
+                 "DT_HASH chain"},
                 {"plt_slot_not_relocated",
                  "section *: no relocation sets the PLT slot at 0x*, which "
                  "holds the link-time address 0x* of a stub in section *"},
@@ -721,6 +727,11 @@ TEST(FuzzRegressions, EachIsRefusedWithItsRulesMessage) {
              "dynamic section: DT_JMPREL relocation 0 names symbol "
              "16777215, outside the symbol table or with its name "
              "outside the string table"},
+            {"sysv_hash_symbol_in_wrong_bucket_crashed_dlopen.bin",
+             "dynamic section: symbol "
+             "'_ZNSt3mapINSt7__cxx1112basic_stringIcSt11char_"
+             "traitsIcESaIcEEEiS' "
+             "is in DT_HASH bucket 17, its name hashes to bucket 20"},
             {"symbol_name_not_printable_in_message.bin",
              "dynamic section: symbol 'fi?ture_value' at 0x7fff00000000 "
              "is outside the loaded segments"},

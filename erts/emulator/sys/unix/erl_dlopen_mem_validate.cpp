@@ -312,6 +312,33 @@ const char *segment_type_name(ElfW(Word) t) noexcept {
     }
 }
 
+/* A bit per entry of a table, for checks that must see each entry once:
+ * calloc'd, as the tables' sizes come from the image; empty if that
+ * failed. */
+class Bitmap {
+public:
+    explicit Bitmap(uint64_t bits) noexcept
+            : bits_(static_cast<unsigned char *>(calloc(bits / 8 + 1, 1))) {
+    }
+    ~Bitmap() {
+        free(bits_);
+    }
+    Bitmap(const Bitmap &) = delete;
+    Bitmap &operator=(const Bitmap &) = delete;
+    bool allocated() const noexcept {
+        return bits_ != NULL;
+    }
+    void set(uint64_t i) noexcept {
+        bits_[i / 8] |= (unsigned char)(1u << (i % 8));
+    }
+    bool test(uint64_t i) const noexcept {
+        return bits_[i / 8] & (1u << (i % 8));
+    }
+
+private:
+    unsigned char *bits_;
+};
+
 class ElfValidator {
 public:
     ElfValidator(const unsigned char *image,
@@ -722,6 +749,9 @@ private:
             return false;
         if (has_gnu_hash && !check_gnu_hash_lookup(gnu_hash))
             return false;
+        if (present[DT_HASH] && !has_gnu_hash &&
+            !check_sysv_hash_lookup(value[DT_HASH]))
+            return false;
         /* Before the relocations: they name symbols, whose versions glibc
          * looks up. */
         if (!check_versions(verneed, verdef, versym))
@@ -1072,9 +1102,8 @@ private:
             !file_backed(first, end - first, &offset))
             return true; /* nothing to judge, or .bss-like: stage 6's */
         uint64_t slots = (end - first) / sizeof(Addr);
-        unsigned char *set =
-                static_cast<unsigned char *>(calloc((slots + 7) / 8, 1));
-        if (!set)
+        Bitmap set(slots);
+        if (!set.allocated())
             return fail("section %u: no memory to check %llu PLT slots",
                         plt_got_.index,
                         (unsigned long long)slots);
@@ -1083,7 +1112,6 @@ private:
             mark_slots_set_by(reloc_tables_[t], first, slots, set);
             unset = first_unset_stub_slot(offset, slots, set);
         }
-        free(set);
         if (unset == slots)
             return true;
         Addr held;
@@ -1102,7 +1130,7 @@ private:
     void mark_slots_set_by(const RelocTable &table,
                            Addr first,
                            uint64_t slots,
-                           unsigned char *set) const noexcept {
+                           Bitmap &set) const noexcept {
         uint64_t offset;
         if (!file_backed(table.at, table.size, &offset))
             return;
@@ -1112,19 +1140,18 @@ private:
             uint64_t slot = (where - first) / sizeof(Addr);
             if (where >= first && (where - first) % sizeof(Addr) == 0 &&
                 slot < slots)
-                set[slot / 8] |= (unsigned char)(1u << (slot % 8));
+                set.set(slot);
         }
     }
 
     /* The first slot not in set that holds a stub's address, or slots. */
     uint64_t first_unset_stub_slot(uint64_t offset,
                                    uint64_t slots,
-                                   const unsigned char *set) const noexcept {
+                                   const Bitmap &set) const noexcept {
         for (uint64_t slot = 0; slot < slots; slot++) {
             Addr held;
             memcpy(&held, image_ + offset + slot * sizeof held, sizeof held);
-            if (!(set[slot / 8] & (1u << (slot % 8))) &&
-                stub_section_holding(held))
+            if (!set.test(slot) && stub_section_holding(held))
                 return slot;
         }
         return slots;
@@ -2021,9 +2048,8 @@ private:
     bool check_sysv_hash_chains(uint64_t offset,
                                 uint32_t nbucket,
                                 uint32_t nchain) noexcept {
-        unsigned char *entered =
-                static_cast<unsigned char *>(calloc((nchain + 7) / 8 + 1, 1));
-        if (!entered)
+        Bitmap entered(nchain);
+        if (!entered.allocated())
             return fail("dynamic section: DT_HASH: no memory to check %u "
                         "chains",
                         nchain);
@@ -2034,24 +2060,19 @@ private:
             if (symbol == 0)
                 continue;
             bool in_bucket = i < nbucket;
-            if (symbol >= nchain) {
-                free(entered);
+            if (symbol >= nchain)
                 return fail("dynamic section: DT_HASH %s %llu names symbol "
                             "%u, outside the %u symbols of the table",
                             in_bucket ? "bucket" : "chain of symbol",
                             (unsigned long long)(in_bucket ? i : i - nbucket),
                             symbol,
                             nchain);
-            }
-            if (entered[symbol / 8] & (1u << (symbol % 8))) {
-                free(entered);
+            if (entered.test(symbol))
                 return fail("dynamic section: DT_HASH chains enter symbol %u "
                             "twice, a chain may not end",
                             symbol);
-            }
-            entered[symbol / 8] |= (unsigned char)(1u << (symbol % 8));
+            entered.set(symbol);
         }
-        free(entered);
         return true;
     }
 
@@ -2211,6 +2232,74 @@ private:
                         "DT_GNU_HASH chain",
                         (unsigned long long)next_start,
                         (unsigned long long)symbol_count_ - 1);
+        return true;
+    }
+
+    /* DT_HASH is how glibc finds the object's own symbols without
+     * DT_GNU_HASH (an image with both, and that tag edited away, among
+     * them). As there, a symbol not in the chain of its name's bucket is not
+     * found (a weak reference to it binds to 0), so every defined symbol in
+     * a chain must be in its name's (lookups pass undefined ones by), and
+     * every defined global one in a chain (lld
+     * leaves local ones, which lookups skip, out). The walks
+     * end and visit each symbol once (check_sysv_hash_chains); the names
+     * hashed are bounded as for DT_GNU_HASH. */
+    bool check_sysv_hash_lookup(Addr addr) noexcept {
+        uint64_t offset = 0, symbols = 0, hashed_bytes = 0;
+        uint32_t header[2];
+        file_backed(addr, sizeof header, &offset);
+        memcpy(header, image_ + offset, sizeof header);
+        uint32_t nbucket = header[0], nchain = header[1];
+        uint64_t buckets = offset + sizeof header;
+        uint64_t chains = buckets + (uint64_t)nbucket * 4;
+        file_backed(symtab_, symbol_count_ * sizeof(Sym), &symbols);
+        Bitmap chained(nchain);
+        if (!chained.allocated())
+            return fail("dynamic section: DT_HASH: no memory to check %u "
+                        "symbols",
+                        nchain);
+        for (uint32_t b = 0; b < nbucket; b++) {
+            uint32_t i;
+            memcpy(&i, image_ + buckets + (uint64_t)b * 4, 4);
+            while (i != 0) {
+                Sym sym;
+                memcpy(&sym,
+                       image_ + symbols + (uint64_t)i * sizeof sym,
+                       sizeof sym);
+                const char *name = string_at(sym.st_name);
+                uint32_t hash = 0; /* the ELF hash, glibc's _dl_elf_hash */
+                const unsigned char *c = (const unsigned char *)name;
+                for (; *c; c++) {
+                    hash = (hash << 4) + *c;
+                    hash = (hash ^ ((hash & 0xf0000000) >> 24)) & 0x0fffffff;
+                }
+                hashed_bytes += (const char *)c - name + 1;
+                if (hashed_bytes > 16 * strtab_size_ + 65536)
+                    return fail("dynamic section: symbol names overlap too "
+                                "much to hash (over %llu bytes)",
+                                (unsigned long long)hashed_bytes);
+                if (sym.st_shndx != SHN_UNDEF && hash % nbucket != b)
+                    return fail("dynamic section: symbol '%.64s' is in "
+                                "DT_HASH bucket %u, its name hashes to "
+                                "bucket %u",
+                                PrintableName(name).text,
+                                b,
+                                hash % nbucket);
+                chained.set(i);
+                memcpy(&i, image_ + chains + (uint64_t)i * 4, 4);
+            }
+        }
+        for (uint32_t i = 1; i < nchain; i++) {
+            Sym sym;
+            memcpy(&sym,
+                   image_ + symbols + (uint64_t)i * sizeof sym,
+                   sizeof sym);
+            if (sym.st_shndx != SHN_UNDEF && (sym.st_info >> 4) != STB_LOCAL &&
+                !chained.test(i))
+                return fail("dynamic section: global symbol '%.64s' is "
+                            "defined, but in no DT_HASH chain",
+                            PrintableName(string_at(sym.st_name)).text);
+        }
         return true;
     }
 
