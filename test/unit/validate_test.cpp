@@ -482,6 +482,9 @@ const std::vector<BrokenCase> &broken_cases() {
                         "number of %zu-byte entries",
                         good.dynamic(DT_PLTRELSZ) - 1,
                         sizeof(ElfW(Rela)))},
+                {"eh_frame_hdr_without_segment",
+                 "section * (.eh_frame_hdr) at 0x* is not the unwind table of "
+                 "a PT_GNU_EH_FRAME segment"},
                 {"sysv_hash_symbol_in_wrong_bucket",
                  "dynamic section: symbol '*ixture_value' is in DT_HASH "
                  "bucket *, its name hashes to bucket *"},
@@ -686,6 +689,9 @@ TEST(FuzzRegressions, EachIsRefusedWithItsRulesMessage) {
             {"fini_array_not_its_section_crashed_dlopen.bin",
              "dynamic section: DT_FINI_ARRAY 0x1f6d0 is not where a "
              "section of type SHT_FINI_ARRAY starts"},
+            {"eh_frame_hdr_without_segment_crashed_dlopen.bin",
+             "section 14 (.eh_frame_hdr) at 0x2048 is not the unwind table "
+             "of a PT_GNU_EH_FRAME segment"},
             {"filter_string_outside_strtab_crashed_dlopen.bin",
              "dynamic section: DT_FILTER string at offset 1095216660484 "
              "is outside the string table or not terminated"},

@@ -632,6 +632,7 @@ private:
         unwind_.offset = offset;
         unwind_.vaddr = ph.p_vaddr;
         unwind_.count = count;
+        unwind_.read = true;
     }
 
     /* Stage 5: the dynamic section and the tables the dynamic linker reads
@@ -955,11 +956,17 @@ private:
             return fail("section headers: e_shentsize is %u, expected %zu",
                         (unsigned)ehdr_.e_shentsize,
                         sizeof(Shdr));
-        if (count == 0 && range_within(ehdr_.e_shoff, sizeof(Shdr), size_)) {
-            /* Extended numbering: the count is the first entry's size. */
+        uint64_t names_index = ehdr_.e_shstrndx;
+        if ((count == 0 || names_index == SHN_XINDEX) &&
+            range_within(ehdr_.e_shoff, sizeof(Shdr), size_)) {
+            /* Extended numbering: the count is the first entry's size, the
+             * index of the names its link. */
             Shdr first;
             memcpy(&first, image_ + ehdr_.e_shoff, sizeof first);
-            count = first.sh_size;
+            if (count == 0)
+                count = first.sh_size;
+            if (names_index == SHN_XINDEX)
+                names_index = first.sh_link;
         }
         if (count == 0 || count > size_ / sizeof(Shdr) ||
             !range_within(ehdr_.e_shoff, count * sizeof(Shdr), size_))
@@ -970,6 +977,7 @@ private:
                         (unsigned long long)count,
                         size_);
         has_section_headers_ = true;
+        SectionNames names = section_names(names_index, count);
         /* PT_GNU_RELRO protects whole pages, from the one it starts in to
          * the one its end rounds down to. */
         const uint64_t page = (uint64_t)getpagesize();
@@ -1004,6 +1012,12 @@ private:
             if ((sh.sh_flags & SHF_EXECINSTR) && sh.sh_entsize != 0 &&
                 stub_count_ < kMaxStubSections)
                 stubs_[stub_count_++] = {sh.sh_addr, sh.sh_size, (unsigned)i};
+            if (names.is(sh, ".eh_frame_hdr") && sh.sh_size >= 12 &&
+                (!unwind_.read || unwind_.vaddr != sh.sh_addr))
+                return fail("section %llu (.eh_frame_hdr) at 0x%llx is not "
+                            "the unwind table of a PT_GNU_EH_FRAME segment",
+                            (unsigned long long)i,
+                            (unsigned long long)sh.sh_addr);
             if (pltgot_ != 0 && sh.sh_type == SHT_PROGBITS &&
                 (sh.sh_flags & SHF_WRITE) && pltgot_ >= sh.sh_addr &&
                 pltgot_ - sh.sh_addr < sh.sh_size)
@@ -1040,6 +1054,29 @@ private:
                             (unsigned long long)sh.sh_addr);
         }
         return true;
+    }
+
+    /* The section header string table, when it is one: sections are
+     * named by offsets into it. */
+    struct SectionNames {
+        const char *table;
+        uint64_t size;
+        bool is(const Shdr &sh, const char *name) const noexcept {
+            return table && sh.sh_name < size &&
+                   strcmp(table + sh.sh_name, name) == 0;
+        }
+    };
+
+    SectionNames section_names(uint64_t index, uint64_t count) const noexcept {
+        Shdr sh;
+        if (index == SHN_UNDEF || index >= count)
+            return {NULL, 0};
+        memcpy(&sh, image_ + ehdr_.e_shoff + index * sizeof sh, sizeof sh);
+        if (sh.sh_type != SHT_STRTAB || sh.sh_size == 0 ||
+            !range_within(sh.sh_offset, sh.sh_size, size_) ||
+            image_[sh.sh_offset + sh.sh_size - 1] != '\0')
+            return {NULL, 0};
+        return {(const char *)image_ + sh.sh_offset, sh.sh_size};
     }
 
     /* Stage 7: what the dynamic linker calls at load and unload, against
@@ -2599,6 +2636,7 @@ private:
         uint64_t offset; /* of .eh_frame_hdr in the image */
         Addr vaddr;
         uint32_t count; /* entries of its search table, 0: none read */
+        bool read;      /* its layout understood, even with no entry */
     } unwind_ = {};
     struct CieEncoding {
         Addr at; /* of the CIE last read, (Addr)-1: none */
