@@ -485,6 +485,9 @@ const std::vector<BrokenCase> &broken_cases() {
                 {"eh_frame_hdr_without_segment",
                  "section * (.eh_frame_hdr) at 0x* is not the unwind table of "
                  "a PT_GNU_EH_FRAME segment"},
+                {"reloc_symbol_past_hash_tables",
+                 "dynamic section: DT_RELA relocation * names symbol '*', "
+                 "defined but past the * symbols the hash tables hold"},
                 {"sysv_hash_symbol_in_wrong_bucket",
                  "dynamic section: symbol '*ixture_value' is in DT_HASH "
                  "bucket *, its name hashes to bucket *"},
@@ -723,6 +726,11 @@ TEST(FuzzRegressions, EachIsRefusedWithItsRulesMessage) {
             {"pltrelsz_partial_entry_crashed_dlopen.bin",
              "dynamic section: DT_PLTRELSZ is 829, not a whole number of "
              "24-byte entries"},
+            {"reloc_symbol_past_hash_tables_crashed_dlopen.bin",
+             "dynamic section: DT_RELA relocation 16 names symbol "
+             "'_ZNSt3mapINSt7__cxx1112basic_stringIcSt11char_"
+             "traitsIcESaIcEEEiS', "
+             "defined but past the 47 symbols the hash tables hold"},
             {"relacount_too_large_crashed_dlopen.bin",
              "dynamic section: DT_RELACOUNT is 5, but DT_RELA starts "
              "with 4 RELATIVE relocations"},

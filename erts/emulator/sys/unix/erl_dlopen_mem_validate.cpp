@@ -1684,7 +1684,8 @@ private:
 #    endif
             if (symbol != 0 && !check_symbol(symbol))
                 return fail_bad_reloc_symbol(what, i, symbol);
-            if (symbol >= symbol_count_ && !check_symbol_version(symbol))
+            if (symbol >= symbol_count_ &&
+                !check_symbol_past_hash_tables(symbol, i, what))
                 return false;
             if (!check_reloc_kind(type, symbol, r.r_offset, plt, i, what))
                 return false;
@@ -2055,6 +2056,33 @@ private:
         Sym sym;
         memcpy(&sym, image_ + offset, sizeof sym);
         return check_string(sym.st_name) && check_symbol_value(sym, index);
+    }
+
+    /* A symbol past the ones the hash tables count: glibc reads its
+     * version, and, if it is defined, looks it up by name, in this object
+     * too, where no table leads to it (a chain ended early, or the other
+     * table's tag edited away): the reference binds elsewhere, or to 0
+     * when weak. Linkers hash every defined symbol; an undefined one may
+     * lie past the count (GNU ld's DT_GNU_HASH of an object that defines
+     * none: symoffset 1 and no chain). */
+    bool check_symbol_past_hash_tables(uint64_t symbol,
+                                       uint64_t i,
+                                       const char *what) noexcept {
+        uint64_t offset;
+        Sym sym;
+        file_backed(symtab_ + symbol * sizeof(Sym),
+                    sizeof(Sym),
+                    &offset); /* checked by check_symbol */
+        memcpy(&sym, image_ + offset, sizeof sym);
+        if (sym.st_shndx != SHN_UNDEF)
+            return fail("dynamic section: %s relocation %llu names symbol "
+                        "'%.64s', defined but past the %llu symbols the "
+                        "hash tables hold",
+                        what,
+                        (unsigned long long)i,
+                        PrintableName(string_at(sym.st_name)).text,
+                        (unsigned long long)symbol_count_);
+        return check_symbol_version(symbol);
     }
 
     /* DT_HASH: nbucket, nchain, then the two arrays. */
