@@ -3,8 +3,8 @@
 // validate_sweep [--list] PATH...
 //
 // Runs erts_dlopen_mem_validate over every ELF shared object (a file whose
-// name holds ".so") of this machine's class and architecture found under
-// the paths (recursively;
+// name holds ".so", or a file named) of this machine's class and
+// architecture found under the paths (recursively;
 // symbolic links are not followed, and a file reached twice through hard
 // links is judged once), and prints how many were accepted and, for each
 // refusal, the file and the validator's message. Real libraries are the
@@ -80,6 +80,10 @@ int main(int argc, char **argv) {
     std::set<std::pair<dev_t, ino_t>> seen;
     for (const fs::path &root : roots) {
         std::error_code ec;
+        if (fs::is_regular_file(root, ec)) {
+            files.push_back(root);
+            continue;
+        }
         auto options = fs::directory_options::skip_permission_denied;
         for (fs::recursive_directory_iterator it(root, options, ec), end;
              !ec && it != end;

@@ -96,6 +96,7 @@ const unsigned kMaxStubSections = 8;
 /* The dynamic linker's own words at DT_PLTGOT (_DYNAMIC, its link map,
  * its resolver). */
 const unsigned kReservedPltGotSlots = 3;
+const unsigned kNoSegment = ~0u;
 const unsigned kNativeClass = sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32;
 const unsigned kNativeData =
         __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB : ELFDATA2MSB;
@@ -350,6 +351,7 @@ public:
     bool validate() noexcept {
         return check_elf_header() && check_program_header_table() &&
                check_load_segments() && check_segments_in_loaded_memory() &&
+               check_unwind_table_against_sections() &&
                check_dynamic_section() && check_section_rights() &&
                check_init_and_fini_against_sections() &&
                check_plt_slots_relocated();
@@ -365,6 +367,16 @@ private:
         Addr at;
         uint64_t size;
         size_t entry; /* the size of one relocation */
+    };
+    /* The section header string table, when it is one: sections are
+     * named by offsets into it. */
+    struct SectionNames {
+        const char *table;
+        uint64_t size;
+        bool is(const Shdr &sh, const char *name) const noexcept {
+            return table && sh.sh_name < size &&
+                   strcmp(table + sh.sh_name, name) == 0;
+        }
     };
 
     /* Stage 1: the ELF header. */
@@ -593,7 +605,8 @@ private:
                 relro_ = ph;
                 break;
             case PT_GNU_EH_FRAME:
-                note_unwind_table(ph);
+                eh_frame_segment_ = {ph.p_vaddr, i};
+                note_unwind_table(ph.p_vaddr, ph.p_filesz);
                 break;
             default:
                 break;
@@ -613,13 +626,13 @@ private:
      * .eh_frame pointer, a udata4 FDE count, then the search table of
      * (initial location, FDE) pairs sorted by location, each an sdata4
      * offset from the header. Otherwise it says nothing. */
-    void note_unwind_table(const Phdr &ph) noexcept {
+    void note_unwind_table(Addr vaddr, uint64_t size) noexcept {
         const unsigned kEhPeUdata4 = 0x03, kEhPeSdata4 = 0x0b,
                        kEhPeDatarel = 0x30;
         uint64_t offset;
         uint8_t head[4];
         uint32_t count;
-        if (ph.p_filesz < 12 || !file_backed(ph.p_vaddr, ph.p_filesz, &offset))
+        if (size < 12 || !file_backed(vaddr, size, &offset))
             return;
         memcpy(head, image_ + offset, sizeof head);
         memcpy(&count, image_ + offset + 8, sizeof count);
@@ -627,15 +640,73 @@ private:
             ((head[1] & 0x0f) != kEhPeUdata4 &&
              (head[1] & 0x0f) != kEhPeSdata4) ||
             head[2] != kEhPeUdata4 || head[3] != (kEhPeDatarel | kEhPeSdata4) ||
-            count > (ph.p_filesz - 12) / 8)
+            count > (size - 12) / 8)
             return;
         unwind_.offset = offset;
-        unwind_.vaddr = ph.p_vaddr;
+        unwind_.vaddr = vaddr;
         unwind_.count = count;
         unwind_.read = true;
     }
 
-    /* Stage 5: the dynamic section and the tables the dynamic linker reads
+    /* Stage 5: the unwind table, which says where functions start, for
+     * the stages after this one. It is PT_GNU_EH_FRAME's: a section
+     * .eh_frame_hdr elsewhere is refused, and, when the segment does not
+     * give the table (a linker script without one, or the program header
+     * edited), it is read from the section, so that no edit of a program
+     * header hides it. The dynamic linker reads neither. */
+    bool check_unwind_table_against_sections() noexcept {
+        uint64_t count, names_index;
+        if (section_table(&count, &names_index) != SectionTable::present)
+            return true; /* stage 7 says why */
+        SectionNames names = section_names(names_index, count);
+        for (uint64_t i = 1; i < count; i++) {
+            Shdr sh;
+            memcpy(&sh, image_ + ehdr_.e_shoff + i * sizeof sh, sizeof sh);
+            if (!names.is(sh, ".eh_frame_hdr") || sh.sh_size == 0)
+                continue;
+            if (eh_frame_segment_.index != kNoSegment &&
+                eh_frame_segment_.at != sh.sh_addr)
+                return fail("section %llu (.eh_frame_hdr) at 0x%llx, but "
+                            "PT_GNU_EH_FRAME (segment %u) at 0x%llx",
+                            (unsigned long long)i,
+                            (unsigned long long)sh.sh_addr,
+                            eh_frame_segment_.index,
+                            (unsigned long long)eh_frame_segment_.at);
+            if (!unwind_.read)
+                note_unwind_table(sh.sh_addr, sh.sh_size);
+        }
+        return true;
+    }
+
+    /* The section header table: none (e_shoff and e_shnum 0), or where it
+     * is, how many entries it has and which holds their names. */
+    enum class SectionTable { none, bad_entry_size, truncated, present };
+    SectionTable section_table(uint64_t *count,
+                               uint64_t *names_index) const noexcept {
+        *count = ehdr_.e_shnum;
+        *names_index = ehdr_.e_shstrndx;
+        if (*count == 0 && ehdr_.e_shoff == 0)
+            return SectionTable::none;
+        if (ehdr_.e_shentsize != sizeof(Shdr))
+            return SectionTable::bad_entry_size;
+        if ((*count == 0 || *names_index == SHN_XINDEX) &&
+            range_within(ehdr_.e_shoff, sizeof(Shdr), size_)) {
+            /* Extended numbering: the count is the first entry's size, the
+             * index of the names its link. */
+            Shdr first;
+            memcpy(&first, image_ + ehdr_.e_shoff, sizeof first);
+            if (*count == 0)
+                *count = first.sh_size;
+            if (*names_index == SHN_XINDEX)
+                *names_index = first.sh_link;
+        }
+        if (*count == 0 || *count > size_ / sizeof(Shdr) ||
+            !range_within(ehdr_.e_shoff, *count * sizeof(Shdr), size_))
+            return SectionTable::truncated;
+        return SectionTable::present;
+    }
+
+    /* Stage 6: the dynamic section and the tables the dynamic linker reads
      * while loading and relocating. */
     bool check_dynamic_section() noexcept {
         Addr value[kIndexedDynamicTags] = {};
@@ -939,45 +1010,35 @@ private:
         return true;
     }
 
-    /* Stage 6: the section headers, when the image has them. The dynamic
+    /* Stage 7: the sections, when the image has section headers. The dynamic
      * linker never reads them, but they say what each part of the segments
      * holds, and the code relies on it: code in an executable segment,
      * written data in a writable one outside PT_GNU_RELRO, every allocated
      * section in a loaded segment, at the same bytes by offset and by
      * address. A program header edited to drop a segment or its rights shows
-     * here and nowhere else. An image without them (e_shoff and e_shnum 0)
-     * is not judged; one whose table is cut off is refused, as the header it
-     * could hide behind would be. */
+     * here and nowhere else. An image without them is not judged; one whose
+     * table is cut off is refused, as the header it could hide behind would
+     * be. */
     bool check_section_rights() noexcept {
-        uint64_t count = ehdr_.e_shnum;
-        if (count == 0 && ehdr_.e_shoff == 0)
+        uint64_t count, names_index;
+        switch (section_table(&count, &names_index)) {
+        case SectionTable::none:
             return true;
-        if (ehdr_.e_shentsize != sizeof(Shdr))
+        case SectionTable::bad_entry_size:
             return fail("section headers: e_shentsize is %u, expected %zu",
                         (unsigned)ehdr_.e_shentsize,
                         sizeof(Shdr));
-        uint64_t names_index = ehdr_.e_shstrndx;
-        if ((count == 0 || names_index == SHN_XINDEX) &&
-            range_within(ehdr_.e_shoff, sizeof(Shdr), size_)) {
-            /* Extended numbering: the count is the first entry's size, the
-             * index of the names its link. */
-            Shdr first;
-            memcpy(&first, image_ + ehdr_.e_shoff, sizeof first);
-            if (count == 0)
-                count = first.sh_size;
-            if (names_index == SHN_XINDEX)
-                names_index = first.sh_link;
-        }
-        if (count == 0 || count > size_ / sizeof(Shdr) ||
-            !range_within(ehdr_.e_shoff, count * sizeof(Shdr), size_))
+        case SectionTable::truncated:
             return fail("section headers: table at offset %llu (%llu "
                         "entries) extends past the end of the image (%zu "
                         "bytes), is it truncated?",
                         (unsigned long long)ehdr_.e_shoff,
                         (unsigned long long)count,
                         size_);
+        case SectionTable::present:
+            break;
+        }
         has_section_headers_ = true;
-        SectionNames names = section_names(names_index, count);
         /* PT_GNU_RELRO protects whole pages, from the one it starts in to
          * the one its end rounds down to. */
         const uint64_t page = (uint64_t)getpagesize();
@@ -1012,12 +1073,6 @@ private:
             if ((sh.sh_flags & SHF_EXECINSTR) && sh.sh_entsize != 0 &&
                 stub_count_ < kMaxStubSections)
                 stubs_[stub_count_++] = {sh.sh_addr, sh.sh_size, (unsigned)i};
-            if (names.is(sh, ".eh_frame_hdr") && sh.sh_size >= 12 &&
-                (!unwind_.read || unwind_.vaddr != sh.sh_addr))
-                return fail("section %llu (.eh_frame_hdr) at 0x%llx is not "
-                            "the unwind table of a PT_GNU_EH_FRAME segment",
-                            (unsigned long long)i,
-                            (unsigned long long)sh.sh_addr);
             if (pltgot_ != 0 && sh.sh_type == SHT_PROGBITS &&
                 (sh.sh_flags & SHF_WRITE) && pltgot_ >= sh.sh_addr &&
                 pltgot_ - sh.sh_addr < sh.sh_size)
@@ -1056,17 +1111,6 @@ private:
         return true;
     }
 
-    /* The section header string table, when it is one: sections are
-     * named by offsets into it. */
-    struct SectionNames {
-        const char *table;
-        uint64_t size;
-        bool is(const Shdr &sh, const char *name) const noexcept {
-            return table && sh.sh_name < size &&
-                   strcmp(table + sh.sh_name, name) == 0;
-        }
-    };
-
     SectionNames section_names(uint64_t index, uint64_t count) const noexcept {
         Shdr sh;
         if (index == SHN_UNDEF || index >= count)
@@ -1079,7 +1123,7 @@ private:
         return {(const char *)image_ + sh.sh_offset, sh.sh_size};
     }
 
-    /* Stage 7: what the dynamic linker calls at load and unload, against
+    /* Stage 8: what the dynamic linker calls at load and unload, against
      * the section headers, when the image has them. DT_INIT and DT_FINI
      * point where a function starts: at a code section (.init, .fini), or,
      * for a function named by the linker's -init or -fini, where the unwind
@@ -1117,7 +1161,7 @@ private:
         return true;
     }
 
-    /* Stage 8: the PLT's slots in the global offset table, against the
+    /* Stage 9: the PLT's slots in the global offset table, against the
      * section headers, when the image has them. As linked, a slot after the
      * three at DT_PLTGOT holds the address of its stub in a table of stubs
      * (.plt, a code section with an entry size), which the dynamic linker
@@ -1144,8 +1188,8 @@ private:
             return fail("section %u: no memory to check %llu PLT slots",
                         plt_got_.index,
                         (unsigned long long)slots);
-        uint64_t unset = slots;
-        for (unsigned t = 0; t < reloc_table_count_ && unset != 0; t++) {
+        uint64_t unset = first_unset_stub_slot(offset, slots, set);
+        for (unsigned t = 0; t < reloc_table_count_ && unset != slots; t++) {
             mark_slots_set_by(reloc_tables_[t], first, slots, set);
             unset = first_unset_stub_slot(offset, slots, set);
         }
@@ -2068,7 +2112,7 @@ private:
     bool check_symbol_past_hash_tables(uint64_t symbol,
                                        uint64_t i,
                                        const char *what) noexcept {
-        uint64_t offset;
+        uint64_t offset = 0;
         Sym sym;
         file_backed(symtab_ + symbol * sizeof(Sym),
                     sizeof(Sym),
@@ -2377,7 +2421,11 @@ private:
                     "dynamic section: symbol table (DT_SYMTAB) smaller than "
                     "the %llu symbols of the hash table",
                     (unsigned long long)symbol_count_);
-        for (uint64_t i = 0; i < symbol_count_; i++) {
+        /* Symbol 0 too when the tables count none (DT_GNU_HASH with
+         * symoffset 0 and no chain): relocations naming no symbol read it
+         * (DT_SYMTAB holds one, checked). */
+        uint64_t count = symbol_count_ != 0 ? symbol_count_ : 1;
+        for (uint64_t i = 0; i < count; i++) {
             Sym sym;
             memcpy(&sym, image_ + offset + i * sizeof sym, sizeof sym);
             if (!check_string(sym.st_name))
@@ -2660,6 +2708,10 @@ private:
         Addr at;
     } code_entries_[2] = {};           /* DT_INIT, DT_FINI */
     bool has_section_headers_ = false; /* set by check_section_rights */
+    struct {
+        Addr at;
+        unsigned index; /* in the program headers, kNoSegment: none */
+    } eh_frame_segment_ = {0, kNoSegment};
     struct UnwindTable {
         uint64_t offset; /* of .eh_frame_hdr in the image */
         Addr vaddr;
