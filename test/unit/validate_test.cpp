@@ -558,6 +558,9 @@ const std::vector<BrokenCase> &broken_cases() {
                 {"text_segment_zero_filled",
                  "PT_LOAD segment *: executable, and p_memsz (*) larger than "
                  "p_filesz (*) leaves code of zeros"},
+                {"section_past_segment_file_bytes",
+                 "section *: [0x*, +*) runs past the bytes its segment maps "
+                 "from the file, into zeros"},
                 {"load_segment_no_rights",
                  "PT_LOAD segment *: neither readable nor executable (p_flags "
                  "0x0)"},
@@ -754,6 +757,9 @@ TEST(FuzzRegressions, EachIsRefusedWithItsRulesMessage) {
              "'_ZNSt3mapINSt7__cxx1112basic_stringIcSt11char_"
              "traitsIcESaIcEEEiS' "
              "is in DT_HASH bucket 17, its name hashes to bucket 20"},
+            {"section_past_segment_file_bytes_crashed_dlopen.bin",
+             "section 10: [0x9020, +2976) runs past the bytes its segment "
+             "maps from the file, into zeros"},
             {"symbol_name_not_printable_in_message.bin",
              "dynamic section: symbol 'fi?ture_value' at 0x7fff00000000 "
              "is outside the loaded segments"},

@@ -1099,6 +1099,20 @@ private:
                             (unsigned long long)i,
                             (unsigned long long)sh.sh_offset,
                             (unsigned long long)sh.sh_addr);
+            /* Nor past the part the file backs, which the segment fills
+             * with zeros (its p_filesz cut short). */
+            if (!nobits &&
+                !range_within(
+                        sh.sh_addr -
+                                load_field<Addr>(k, offsetof(Phdr, p_vaddr)),
+                        sh.sh_size,
+                        load_field<ElfW(Xword)>(k, offsetof(Phdr, p_filesz))))
+                return fail("section %llu: [0x%llx, +%llu) runs past the "
+                            "bytes its segment maps from the file, into "
+                            "zeros",
+                            (unsigned long long)i,
+                            (unsigned long long)sh.sh_addr,
+                            (unsigned long long)sh.sh_size);
             /* Except lld's .relro_padding, which ends the range. */
             if (nobits && relro_.p_memsz != 0 && sh.sh_addr < relro_end &&
                 relro_start < sh.sh_addr + sh.sh_size &&
