@@ -490,6 +490,11 @@ const std::vector<BrokenCase> &broken_cases() {
                         "executable section or a function of the unwind "
                         "table starts",
                         good.dynamic(DT_INIT) + 1)},
+                {"fini_mid_function_eh_frame_segment_cut",
+                 format("dynamic section: DT_FINI 0x%llx is not where an "
+                        "executable section or a function of the unwind "
+                        "table starts",
+                        good.dynamic(DT_FINI) + 1)},
                 {"symbol_zero_uncounted_name_outside_strtab",
                  "dynamic section: symbol 0 has its name outside the string "
                  "table"},
@@ -706,6 +711,9 @@ TEST(FuzzRegressions, EachIsRefusedWithItsRulesMessage) {
             {"filter_string_outside_strtab_crashed_dlopen.bin",
              "dynamic section: DT_FILTER string at offset 1095216660484 "
              "is outside the string table or not terminated"},
+            {"fini_mid_function_eh_frame_segment_cut_crashed_dlopen.bin",
+             "dynamic section: DT_FINI 0x1219 is not where an executable "
+             "section or a function of the unwind table starts"},
             {"fini_mid_function_eh_frame_segment_gone_crashed_dlopen.bin",
              "dynamic section: DT_FINI 0x1200 is not where an executable "
              "section or a function of the unwind table starts"},

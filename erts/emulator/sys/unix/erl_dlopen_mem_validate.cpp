@@ -606,7 +606,7 @@ private:
                 break;
             case PT_GNU_EH_FRAME:
                 eh_frame_segment_ = {ph.p_vaddr, i};
-                note_unwind_table(ph.p_vaddr, ph.p_filesz);
+                note_unwind_table(ph.p_vaddr);
                 break;
             default:
                 break;
@@ -625,14 +625,17 @@ private:
      * when it has the layout every linker writes: version 1, a 4-byte
      * .eh_frame pointer, a udata4 FDE count, then the search table of
      * (initial location, FDE) pairs sorted by location, each an sdata4
-     * offset from the header. Otherwise it says nothing. */
-    void note_unwind_table(Addr vaddr, uint64_t size) noexcept {
+     * offset from the header. Otherwise it says nothing. As the unwinder
+     * does, it is read from its address for as many entries as its header
+     * counts: the size the segment or section gives is not asked (an edit
+     * of it would hide the table). */
+    void note_unwind_table(Addr vaddr) noexcept {
         const unsigned kEhPeUdata4 = 0x03, kEhPeSdata4 = 0x0b,
                        kEhPeDatarel = 0x30;
         uint64_t offset;
         uint8_t head[4];
         uint32_t count;
-        if (size < 12 || !file_backed(vaddr, size, &offset))
+        if (!file_backed(vaddr, 12, &offset))
             return;
         memcpy(head, image_ + offset, sizeof head);
         memcpy(&count, image_ + offset + 8, sizeof count);
@@ -640,7 +643,7 @@ private:
             ((head[1] & 0x0f) != kEhPeUdata4 &&
              (head[1] & 0x0f) != kEhPeSdata4) ||
             head[2] != kEhPeUdata4 || head[3] != (kEhPeDatarel | kEhPeSdata4) ||
-            count > (size - 12) / 8)
+            !file_backed(vaddr, 12 + (uint64_t)count * 8, NULL))
             return;
         unwind_.offset = offset;
         unwind_.vaddr = vaddr;
@@ -673,7 +676,7 @@ private:
                             eh_frame_segment_.index,
                             (unsigned long long)eh_frame_segment_.at);
             if (!unwind_.read)
-                note_unwind_table(sh.sh_addr, sh.sh_size);
+                note_unwind_table(sh.sh_addr);
         }
         return true;
     }
