@@ -485,6 +485,22 @@ const std::vector<BrokenCase> &broken_cases() {
                 {"eh_frame_segment_not_its_section",
                  "section * (.eh_frame_hdr) at 0x*, but PT_GNU_EH_FRAME "
                  "(segment *) at 0x*"},
+                {"eh_frame_hdr_second_section",
+                 "section *: a second .eh_frame_hdr"},
+                {"eh_frame_hdr_version_2",
+                 "PT_GNU_EH_FRAME (segment *): version 2, expected 1"},
+                {"eh_frame_hdr_pointer_absolute",
+                 "PT_GNU_EH_FRAME (segment *): .eh_frame pointer encoded as "
+                 "0x0, not a 4-byte value"},
+                {"eh_frame_hdr_table_encoding",
+                 "PT_GNU_EH_FRAME (segment *): search table encoded as 0x3 "
+                 "and 0x1b, not as linkers write it"},
+                {"eh_frame_hdr_count_past_segments",
+                 "PT_GNU_EH_FRAME (segment *): its search table of 268435456 "
+                 "entries runs past the loaded segments"},
+                {"eh_frame_hdr_unsorted",
+                 "PT_GNU_EH_FRAME (segment *): search table entry 1 (0x*) is "
+                 "below the one before it, the table is not sorted"},
                 {"init_mid_function_eh_frame_segment_gone",
                  format("dynamic section: DT_INIT 0x%llx is not where an "
                         "executable section or a function of the unwind "
@@ -561,6 +577,9 @@ const std::vector<BrokenCase> &broken_cases() {
                         "the dynamic section, at 0x%llx",
                         (unsigned long long)good.segment(PT_DYNAMIC).p_vaddr)},
                 {"text_segment_zero_filled",
+                 "PT_LOAD segment *: executable, and p_memsz (*) larger than "
+                 "p_filesz (*) leaves code of zeros"},
+                {"text_segment_zero_filled_writable",
                  "PT_LOAD segment *: executable, and p_memsz (*) larger than "
                  "p_filesz (*) leaves code of zeros"},
                 {"section_past_segment_file_bytes",
@@ -765,9 +784,6 @@ TEST(FuzzRegressions, EachIsRefusedWithItsRulesMessage) {
              "'_ZNSt3mapINSt7__cxx1112basic_stringIcSt11char_"
              "traitsIcESaIcEEEiS' "
              "is in DT_HASH bucket 17, its name hashes to bucket 20"},
-            {"section_past_segment_file_bytes_crashed_dlopen.bin",
-             "section 10: [0x9020, +2976) runs past the bytes its segment "
-             "maps from the file, into zeros"},
             {"symbol_name_not_printable_in_message.bin",
              "dynamic section: symbol 'fi?ture_value' at 0x7fff00000000 "
              "is outside the loaded segments"},
@@ -776,6 +792,9 @@ TEST(FuzzRegressions, EachIsRefusedWithItsRulesMessage) {
             {"text_segment_zero_filled_crashed_dlopen.bin",
              "PT_LOAD segment 1: executable, and p_memsz (545) larger "
              "than p_filesz (289) leaves code of zeros"},
+            {"text_segment_zero_filled_writable_crashed_dlopen.bin",
+             "PT_LOAD segment 1: executable, and p_memsz (65409) larger than "
+             "p_filesz (129) leaves code of zeros"},
             {"undefined_symbol_with_value_crashed_dlopen.bin",
              "dynamic section: undefined symbol 'enif_make_string' has "
              "the value 0x1000000, which would make it a definition"},

@@ -499,9 +499,10 @@ private:
                         (unsigned long long)ph.p_memsz);
             if (ph.p_vaddr + ph.p_memsz < ph.p_vaddr)
                 return fail("PT_LOAD segment %u: address range overflows", i);
-            /* glibc zero-fills the rest: that would be code of zeros. */
-            if ((ph.p_flags & (PF_X | PF_W)) == PF_X &&
-                ph.p_memsz > ph.p_filesz)
+            /* glibc zero-fills the rest: that would be code of zeros
+             * (writable or not: no linker writes a shared object whose code
+             * segment carries .bss). */
+            if ((ph.p_flags & PF_X) && ph.p_memsz > ph.p_filesz)
                 return fail("PT_LOAD segment %u: executable, and p_memsz "
                             "(%llu) larger than p_filesz (%llu) leaves code "
                             "of zeros",
@@ -604,10 +605,14 @@ private:
                                 i);
                 relro_ = ph;
                 break;
-            case PT_GNU_EH_FRAME:
+            case PT_GNU_EH_FRAME: {
+                char what[48];
+                snprintf(what, sizeof what, "PT_GNU_EH_FRAME (segment %u)", i);
                 eh_frame_segment_ = {ph.p_vaddr, i};
-                note_unwind_table(ph.p_vaddr);
+                if (!check_unwind_table(ph.p_vaddr, what))
+                    return false;
                 break;
+            }
             default:
                 break;
             }
@@ -621,52 +626,85 @@ private:
     }
 
     /* PT_GNU_EH_FRAME (.eh_frame_hdr), which the unwinder reads and the
-     * dynamic linker does not, is kept to say where functions start and end
-     * when it has the layout every linker writes: version 1, a 4-byte
-     * .eh_frame pointer, a udata4 FDE count, then the search table of
-     * (initial location, FDE) pairs sorted by location, each an sdata4
-     * offset from the header. Otherwise it says nothing. As the unwinder
-     * does, it is read from its address for as many entries as its header
-     * counts: the size the segment or section gives is not asked (an edit
-     * of it would hide the table). */
-    void note_unwind_table(Addr vaddr) noexcept {
+     * dynamic linker does not, is kept to say where functions start and end.
+     * Every linker writes it so: version 1, a 4-byte .eh_frame pointer,
+     * then a udata4 FDE count and the search table of (initial location,
+     * FDE) pairs sorted by location, each an sdata4 offset from the header;
+     * or both omitted (DW_EH_PE_omit), when the linker could not sort the
+     * FDEs. As the unwinder does, the table is read from its address for as
+     * many entries as its header counts, whatever size the segment or
+     * section gives. A header that is neither is refused: an edit of one
+     * byte of it would otherwise hide where functions start. */
+    bool check_unwind_table(Addr vaddr, const char *what) noexcept {
         const unsigned kEhPeUdata4 = 0x03, kEhPeSdata4 = 0x0b,
-                       kEhPeDatarel = 0x30;
+                       kEhPeDatarel = 0x30, kEhPeOmit = 0xff;
         uint64_t offset;
         uint8_t head[4];
         uint32_t count;
         if (!file_backed(vaddr, 12, &offset))
-            return;
+            return fail("%s: its header at 0x%llx is outside the loaded "
+                        "segments",
+                        what,
+                        (unsigned long long)vaddr);
         memcpy(head, image_ + offset, sizeof head);
         memcpy(&count, image_ + offset + 8, sizeof count);
-        if (head[0] != 1 ||
-            ((head[1] & 0x0f) != kEhPeUdata4 &&
-             (head[1] & 0x0f) != kEhPeSdata4) ||
-            head[2] != kEhPeUdata4 || head[3] != (kEhPeDatarel | kEhPeSdata4) ||
-            !file_backed(vaddr, 12 + (uint64_t)count * 8, NULL))
-            return;
+        if (head[0] != 1)
+            return fail("%s: version %u, expected 1", what, head[0]);
+        if ((head[1] & 0x0f) != kEhPeUdata4 && (head[1] & 0x0f) != kEhPeSdata4)
+            return fail("%s: .eh_frame pointer encoded as 0x%x, not a 4-byte "
+                        "value",
+                        what,
+                        head[1]);
+        if (head[2] == kEhPeOmit && head[3] == kEhPeOmit)
+            return true; /* no search table: it says nothing */
+        if (head[2] != kEhPeUdata4 || head[3] != (kEhPeDatarel | kEhPeSdata4))
+            return fail("%s: search table encoded as 0x%x and 0x%x, not as "
+                        "linkers write it",
+                        what,
+                        head[2],
+                        head[3]);
+        if (!file_backed(vaddr, 12 + (uint64_t)count * 8, NULL))
+            return fail("%s: its search table of %u entries runs past the "
+                        "loaded segments",
+                        what,
+                        count);
         unwind_.offset = offset;
         unwind_.vaddr = vaddr;
         unwind_.count = count;
-        unwind_.read = true;
+        Addr previous = 0, start, fde;
+        for (uint32_t i = 0; i < count; i++, previous = start) {
+            unwind_entry(i, &start, &fde);
+            if (i != 0 && start < previous)
+                return fail("%s: search table entry %u (0x%llx) is below the "
+                            "one before it, the table is not sorted",
+                            what,
+                            i,
+                            (unsigned long long)start);
+        }
+        return true;
     }
 
     /* Stage 5: the unwind table, which says where functions start, for
-     * the stages after this one. It is PT_GNU_EH_FRAME's: a section
-     * .eh_frame_hdr elsewhere is refused, and, when the segment does not
-     * give the table (a linker script without one, or the program header
-     * edited), it is read from the section, so that no edit of a program
-     * header hides it. The dynamic linker reads neither. */
+     * the stages after this one. It is PT_GNU_EH_FRAME's (judged in stage
+     * 4): a section .eh_frame_hdr elsewhere is refused, and, when no
+     * segment gives the table (a linker script without one, or the program
+     * header's type edited), it is read from the section, so that no edit
+     * of a program header hides it. The dynamic linker reads neither. */
     bool check_unwind_table_against_sections() noexcept {
         uint64_t count, names_index;
         if (section_table(&count, &names_index) != SectionTable::present)
             return true; /* stage 7 says why */
         SectionNames names = section_names(names_index, count);
+        bool seen = false;
         for (uint64_t i = 1; i < count; i++) {
             Shdr sh;
             memcpy(&sh, image_ + ehdr_.e_shoff + i * sizeof sh, sizeof sh);
             if (!names.is(sh, ".eh_frame_hdr") || sh.sh_size == 0)
                 continue;
+            if (seen)
+                return fail("section %llu: a second .eh_frame_hdr",
+                            (unsigned long long)i);
+            seen = true;
             if (eh_frame_segment_.index != kNoSegment &&
                 eh_frame_segment_.at != sh.sh_addr)
                 return fail("section %llu (.eh_frame_hdr) at 0x%llx, but "
@@ -675,8 +713,14 @@ private:
                             (unsigned long long)sh.sh_addr,
                             eh_frame_segment_.index,
                             (unsigned long long)eh_frame_segment_.at);
-            if (!unwind_.read)
-                note_unwind_table(sh.sh_addr);
+            char what[48];
+            snprintf(what,
+                     sizeof what,
+                     "section %llu (.eh_frame_hdr)",
+                     (unsigned long long)i);
+            if (eh_frame_segment_.index == kNoSegment &&
+                !check_unwind_table(sh.sh_addr, what))
+                return false;
         }
         return true;
     }
@@ -1109,7 +1153,9 @@ private:
                         sh.sh_addr -
                                 load_field<Addr>(k, offsetof(Phdr, p_vaddr)),
                         sh.sh_size,
-                        load_field<ElfW(Xword)>(k, offsetof(Phdr, p_filesz))))
+                        load_field<decltype(Phdr::p_filesz)>(
+                                k,
+                                offsetof(Phdr, p_filesz))))
                 return fail("section %llu: [0x%llx, +%llu) runs past the "
                             "bytes its segment maps from the file, into "
                             "zeros",
@@ -2076,7 +2122,9 @@ private:
         if (k == load_count_ ||
             !range_within(where - load_field<Addr>(k, offsetof(Phdr, p_vaddr)),
                           sizeof(Addr),
-                          load_field<ElfW(Xword)>(k, offsetof(Phdr, p_memsz))))
+                          load_field<decltype(Phdr::p_memsz)>(
+                                  k,
+                                  offsetof(Phdr, p_memsz))))
             return fail("dynamic section: %s relocation %llu targets address "
                         "0x%llx "
                         "outside the loaded segments",
@@ -2585,7 +2633,9 @@ private:
         if (!(load_field<ElfW(Word)>(k, offsetof(Phdr, p_flags)) & PF_R) ||
             !range_within(vaddr - start,
                           length,
-                          load_field<ElfW(Xword)>(k, offsetof(Phdr, p_filesz))))
+                          load_field<decltype(Phdr::p_filesz)>(
+                                  k,
+                                  offsetof(Phdr, p_filesz))))
             return false;
         if (file_offset)
             *file_offset = load_field<ElfW(Off)>(k, offsetof(Phdr, p_offset)) +
@@ -2651,10 +2701,11 @@ private:
                     load_field<ElfW(Word)>(k, offsetof(Phdr, p_flags));
             Addr start = load_field<Addr>(k, offsetof(Phdr, p_vaddr));
             if ((seg_flags & flags) == flags &&
-                range_within(
-                        vaddr - start,
-                        length,
-                        load_field<ElfW(Xword)>(k, offsetof(Phdr, p_memsz))))
+                range_within(vaddr - start,
+                             length,
+                             load_field<decltype(Phdr::p_memsz)>(
+                                     k,
+                                     offsetof(Phdr, p_memsz))))
                 return true;
             if (length != 0 || k == 0)
                 break;
@@ -2733,7 +2784,6 @@ private:
         uint64_t offset; /* of .eh_frame_hdr in the image */
         Addr vaddr;
         uint32_t count; /* entries of its search table, 0: none read */
-        bool read;      /* its layout understood, even with no entry */
     } unwind_ = {};
     struct CieEncoding {
         Addr at; /* of the CIE last read, (Addr)-1: none */
