@@ -17,6 +17,12 @@ MODE memory: the library must have been loaded from memory:
     was opened;
   - every shared object opened is one of the system's (/lib, /usr/lib, ...).
 
+MODE archive: as memory, for a library loaded by a path into an escript's
+archive: the only paths naming LIBRARY that may appear are attempts to open
+that path failing with ENOTDIR (a directory of the path is the escript): the
+dynamic linker's, which tell erts that it is one (erl_ddll asks stat(2)
+instead, which the e2e tests do not trace).
+
 MODE file: the library must have been loaded from its file LIBRARY.so:
   - it was opened, and no memfd named LIBRARY was created;
   - no file was created, and shared objects other than LIBRARY.so are the
@@ -64,13 +70,14 @@ def read_calls(prefix):
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[3] not in ("memory", "file"):
+    if len(sys.argv) != 4 or sys.argv[3] not in ("memory", "archive", "file"):
         sys.exit(__doc__)
     prefix, library, mode = sys.argv[1:]
     violations = []
     memfds = set()          # fds returned by memfd_create(LIBRARY)
     proc_fd_opens = []      # fd numbers of successful /proc/*/fd/N opens
     library_file_opened = False
+    archive_probes = 0      # failed opens of the path into the archive
     shared_objects = set()
 
     for pid, call, args, result, line in read_calls(prefix):
@@ -103,6 +110,8 @@ def main():
         if library in path:
             if mode == "file" and base == library + ".so" and ok:
                 library_file_opened = True
+            elif mode == "archive" and not ok and " ENOTDIR " in line:
+                archive_probes += 1
             else:
                 violations.append(f"a path naming the library: {line}")
             continue
@@ -112,7 +121,9 @@ def main():
                 violations.append(f"opens a shared object that is not the system's: {line}")
 
     print(f"check_trace: shared objects opened: {', '.join(sorted(shared_objects)) or 'none'}")
-    if mode == "memory":
+    if mode == "archive":
+        print(f"check_trace: {archive_probes} open(s) of the path into the archive failed with ENOTDIR")
+    if mode in ("memory", "archive"):
         print(f"check_trace: memfd_create(\"{library}\") gave fd(s) {sorted(memfds) or 'none'}; "
               f"/proc/PID/fd/N opened for N in {sorted(set(proc_fd_opens)) or 'none'}")
         if not memfds:

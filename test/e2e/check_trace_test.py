@@ -51,6 +51,18 @@ CASES = [
      [f'openat(AT_FDCWD, "/x/priv/{LIB}.so", O_RDONLY) = -1 ENOENT (No such file or directory)'], [], 1),
     ("memory: a shared object that is not the system's", "memory", SYSTEM + MEMORY_LOAD +
      ['openat(AT_FDCWD, "/home/u/other.so", O_RDONLY|O_CLOEXEC) = 5'], [], 1),
+    ("archive: the path into the escript probed, then memory", "archive", SYSTEM +
+     [f'openat(AT_FDCWD, "/w/prog/app/priv/{LIB}.so", O_RDONLY|O_CLOEXEC) = -1 ENOTDIR (Not a directory)']
+     + MEMORY_LOAD, [], 0),
+    ("archive: no probe of the path (a driver: stat)", "archive", SYSTEM + MEMORY_LOAD, [], 0),
+    ("archive: no memfd", "archive", SYSTEM +
+     [f'openat(AT_FDCWD, "/w/prog/app/priv/{LIB}.so", O_RDONLY|O_CLOEXEC) = -1 ENOTDIR (Not a directory)'], [], 1),
+    ("archive: the library's file found elsewhere", "archive", SYSTEM +
+     [f'openat(AT_FDCWD, "/w/prog/app/priv/{LIB}.so", O_RDONLY|O_CLOEXEC) = -1 ENOTDIR (Not a directory)',
+      f'openat(AT_FDCWD, "/tmp/{LIB}.so", O_RDONLY|O_CLOEXEC) = 5'] + MEMORY_LOAD, [], 1),
+    ("archive: another failed look-up", "archive", SYSTEM +
+     [f'openat(AT_FDCWD, "/w/prog/app/priv/{LIB}.so", O_RDONLY|O_CLOEXEC) = -1 ENOTDIR (Not a directory)',
+      f'openat(AT_FDCWD, "/x/{LIB}.so", O_RDONLY) = -1 ENOENT (No such file or directory)'] + MEMORY_LOAD, [], 1),
     ("file: library not opened", "file", SYSTEM, [], 1),
     ("file: loaded from memory instead", "file", SYSTEM + MEMORY_LOAD, [], 1),
     ("file: creates a file", "file", SYSTEM + FILE_LOAD +

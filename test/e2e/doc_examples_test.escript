@@ -19,7 +19,8 @@
 %% that runs this script: a NIF library is built for it (C, with the
 %% module's -nifs, each NIF returning {Module, Name}) and put where the
 %% block looks for it: the current directory for a path, the priv
-%% directory of the application for code:priv_nif/2 and priv_nif:load/3
+%% directory of the application for code:priv_nif/2, code:priv_dir/1 paths
+%% and priv_nif:load/3
 %% (HELPER_SOURCE, lib/priv_nif's module), which run twice, from
 %% directories and from an escript's archive. The module is loaded (its
 %% on_load function loads the library; a block without -on_load has its
@@ -219,11 +220,13 @@ expressions(Block) ->
             {error, io_lib:format("line ~w: ~ts", [L, M:format_error(E)])}
     end.
 
-%% Where the block looks for its library: {priv, App, Name} (code:priv_nif/2),
-%% {helper, App, Name} (priv_nif:load/3) or {cwd, File} (a path).
+%% Where the block looks for its library: {priv, App, Name} (code:priv_nif/2,
+%% or a path joined to code:priv_dir/1), {helper, App, Name} (priv_nif:load/3)
+%% or {cwd, File} (a path).
 library(Block) ->
     Patterns = [{helper, "priv_nif:load\\(\\s*([a-z][A-Za-z0-9_@]*)\\s*,\\s*\"([^\"]+)\""},
                 {priv, "priv_nif\\(\\s*([a-z][A-Za-z0-9_@]*)\\s*,\\s*\"([^\"]+)\""},
+                {priv, "priv_dir\\(\\s*([a-z][A-Za-z0-9_@]*)\\s*\\)\\s*,\\s*\"([^\"]+)\""},
                 {cwd, "load_nif\\(\\s*\"([^\"]+)\""},
                 {cwd, "read_file\\(\\s*\"([^\"]+)\""}],
     case [list_to_tuple([Kind | Captured])
