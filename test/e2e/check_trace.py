@@ -23,6 +23,10 @@ that path failing with ENOTDIR (a directory of the path is the escript): the
 dynamic linker's, which tell erts that it is one (erl_ddll asks stat(2)
 instead, which the e2e tests do not trace).
 
+In every MODE, no process_vm_readv(2): erts reads an entry outside the
+library's segments only once the kernel has copied it, and one that
+ERL_NIF_INIT or a driver's static ErlDrvEntry makes lies inside them.
+
 MODE file: the library must have been loaded from its file LIBRARY.so:
   - it was opened, and no memfd named LIBRARY was created;
   - no file was created, and shared objects other than LIBRARY.so are the
@@ -90,6 +94,9 @@ def main():
             continue
         if call in CREATING_CALLS:
             violations.append(f"creates or removes a file: {line}")
+            continue
+        if call == "process_vm_readv":
+            violations.append(f"probes memory (an entry outside the library?): {line}")
             continue
         if call not in OPENING_CALLS or not strings:
             continue

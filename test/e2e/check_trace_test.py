@@ -63,6 +63,9 @@ CASES = [
     ("archive: another failed look-up", "archive", SYSTEM +
      [f'openat(AT_FDCWD, "/w/prog/app/priv/{LIB}.so", O_RDONLY|O_CLOEXEC) = -1 ENOTDIR (Not a directory)',
       f'openat(AT_FDCWD, "/x/{LIB}.so", O_RDONLY) = -1 ENOENT (No such file or directory)'] + MEMORY_LOAD, [], 1),
+    ("memory: an entry probed through the kernel", "memory", SYSTEM + MEMORY_LOAD +
+     ['process_vm_readv(4242, [{iov_base=0x7f00, iov_len=256}], 1, '
+      '[{iov_base=0x7f10, iov_len=256}], 1, 0) = 256'], [], 1),
     ("file: library not opened", "file", SYSTEM, [], 1),
     ("file: loaded from memory instead", "file", SYSTEM + MEMORY_LOAD, [], 1),
     ("file: creates a file", "file", SYSTEM + FILE_LOAD +
