@@ -195,7 +195,6 @@ ensure_child(none, Env) ->
     Erl = filename:join([code:root_dir(), "bin", "erl"]),
     {ok, Peer, _Node} =
         peer:start(#{connection => standard_io, exec => Erl,
-                     args => ["-noinput"],
                      env => [{"LD_PRELOAD", maps:get(preload, Env)},
                              {"FAULT_REPORT", Report}]}),
     {module, torture_child} =
