@@ -1,6 +1,7 @@
 %% SPDX-License-Identifier: Apache-2.0
 %%
-%% torture_test.escript LIBRARY REGIONS COUNT FAULT_REPORT_SO KEEP_DIR
+%% torture_test.escript LIBRARY REGIONS REFERENCE_FIELDS COUNT FAULT_REPORT_SO
+%%                       KEEP_DIR
 %%
 %% A VM takes COUNT mutants of the NIF library LIBRARY (module seed_c_nif)
 %% through erlang:load_nif(#{memory => Mutant, filename => ...}, 0), and
@@ -14,8 +15,9 @@
 %% preloaded. When it dies, the fault report says whose code was running,
 %% the death is counted under that owner, and a new VM takes the next
 %% mutant. Edits that move a reference onto another target (a relocation's
-%% offset, symbol or addend, a symbol's value, DT_INIT or DT_FINI) are out of
-%% the validator's scope, as edits of the code are: such a library can run
+%% offset, symbol or addend, a symbol's value, DT_INIT or DT_FINI: the
+%% REFERENCE_FIELDS that load_mutation_run --print-reference-fields lists)
+%% are out of the validator's scope, as edits of the code are: such a library can run
 %% astray in its own code (its init or load function, a destructor), and the
 %% dynamic linker that called it can die of what it left. So a death in the
 %% library's own code, or in the dynamic linker or a hang after edits of such
@@ -30,12 +32,12 @@
 -define(LABEL, "/torture/seed_c_nif_mutant.so").
 -define(CALL_TIMEOUT, 30000).
 
-main([Library, RegionsFile, CountText, FaultReportSo, KeepDir]) ->
+main([Library, RegionsFile, FieldsFile, CountText, FaultReportSo, KeepDir]) ->
     {ok, Image} = file:read_file(Library),
     Regions = read_regions(RegionsFile),
     Count = list_to_integer(CountText),
     Env = #{beam => loader_module(),
-            rebinding => rebinding_fields(Image),
+            rebinding => read_regions(FieldsFile),
             child_beam => child_module(),
             preload => FaultReportSo,
             report => filename:join(KeepDir, "fault_report.txt"),
@@ -73,8 +75,8 @@ main([Library, RegionsFile, CountText, FaultReportSo, KeepDir]) ->
             halt(0)
     end;
 main(_) ->
-    io:format("usage: torture_test.escript LIBRARY REGIONS COUNT "
-              "FAULT_REPORT_SO KEEP_DIR~n"),
+    io:format("usage: torture_test.escript LIBRARY REGIONS REFERENCE_FIELDS "
+              "COUNT FAULT_REPORT_SO KEEP_DIR~n"),
     halt(2).
 
 run(I, Count, _Image, _Regions, _Env, Child, Tally) when I > Count ->
@@ -142,51 +144,15 @@ summary_class(Outcome) ->
 edit_class(truncated, _Env) ->
     other;
 edit_class(Offsets, #{rebinding := Fields}) ->
-    case lists:all(fun(At) ->
-                           lists:any(fun({Lo, Hi}) -> At >= Lo andalso At < Hi end,
-                                     Fields)
-                   end, Offsets) of
+    InField = fun(At) ->
+                      lists:any(fun({Offset, Size}) ->
+                                        At >= Offset andalso At < Offset + Size
+                                end, Fields)
+              end,
+    case lists:all(InField, Offsets) of
         true -> rebinding;
         false -> other
     end.
-
-%% The byte ranges of an ELF64 little-endian image that say only where a
-%% reference goes: a relocation's offset, symbol and addend, a dynamic
-%% symbol's value, DT_INIT's and DT_FINI's values. None elsewhere.
-rebinding_fields(<<16#7f, "ELF", 2, 1, _:34/binary, ShOff:64/little,
-                   _:10/binary, ShEntSize:16/little, ShNum:16/little,
-                   _/binary>> = Image) when ShEntSize =:= 64 ->
-    Sections = [binary:part(Image, ShOff + I * 64, 64)
-                || I <- lists:seq(0, ShNum - 1)],
-    lists:append([section_fields(Type, Offset, Size, Image)
-                  || <<_:32, Type:32/little, _:16/binary, Offset:64/little,
-                       Size:64/little, _/binary>> <- Sections]);
-rebinding_fields(_Image) ->
-    [].
-
--define(SHT_RELA, 4).
--define(SHT_DYNAMIC, 6).
--define(SHT_REL, 9).
--define(SHT_DYNSYM, 11).
--define(DT_INIT, 12).
--define(DT_FINI, 13).
-
-section_fields(?SHT_RELA, Offset, Size, _Image) ->
-    lists:append([[{At, At + 8}, {At + 12, At + 24}]
-                  || At <- lists:seq(Offset, Offset + Size - 24, 24)]);
-section_fields(?SHT_REL, Offset, Size, _Image) ->
-    lists:append([[{At, At + 8}, {At + 12, At + 16}]
-                  || At <- lists:seq(Offset, Offset + Size - 16, 16)]);
-section_fields(?SHT_DYNSYM, Offset, Size, _Image) ->
-    [{At + 8, At + 16} || At <- lists:seq(Offset, Offset + Size - 24, 24)];
-section_fields(?SHT_DYNAMIC, Offset, Size, Image) ->
-    [{At + 8, At + 16} || At <- lists:seq(Offset, Offset + Size - 16, 16),
-                          begin
-                              <<Tag:64/little>> = binary:part(Image, At, 8),
-                              Tag =:= ?DT_INIT orelse Tag =:= ?DT_FINI
-                          end];
-section_fields(_Type, _Offset, _Size, _Image) ->
-    [].
 
 %% A peer node that the next mutants are loaded in, and its OS pid.
 ensure_child(none, Env) ->
@@ -217,12 +183,12 @@ settle({Peer, _}) ->
     Now = fun() -> element(1, peer:call(Peer, torture_child, resources, [])) end,
     {Fds, wait_until(Now, Fds, 100)}.
 
-wait_for_exit(OsPid, 0) ->
-    OsPid;
+wait_for_exit(_OsPid, 0) ->
+    ok;
 wait_for_exit(OsPid, Tries) ->
     case filelib:is_file("/proc/" ++ OsPid) of
         true -> timer:sleep(50), wait_for_exit(OsPid, Tries - 1);
-        false -> OsPid
+        false -> ok
     end.
 
 %% Whose code the dead VM was running, from fault_report.so's report: the
@@ -231,25 +197,21 @@ wait_for_exit(OsPid, Tries) ->
 %% pointer), the word on top of the stack, the return address, comes first.
 death_owner(Report) ->
     case file:read_file(Report) of
-        {ok, Text} ->
+        {ok, <<"signal ", _/binary>> = Text} ->
             [First | Lines] = string:lexemes(Text, "\n"),
             #{pc := Pc, sp_word := SpWord} = report_fields(First),
-            {Frames, Maps} = frames_and_maps(Lines, []),
+            {Frames, Maps} = frames_and_maps(Lines),
             Where = fun(Address) -> mapping_of(Address, Maps) end,
-            Called = case Where(Pc) of
-                         {Perms, _} when Perms =/= none ->
-                             case lists:member($x, Perms) of
-                                 true -> [Pc];
-                                 false -> [SpWord]
-                             end;
-                         _ -> [SpWord]
+            Called = case lists:member($x, element(1, Where(Pc))) of
+                         true -> Pc;
+                         false -> SpWord
                      end,
-            Owners = [owner(element(2, Where(A))) || A <- Called ++ Frames],
+            Owners = [owner(element(2, Where(A))) || A <- [Called | Frames]],
             case [O || O <- Owners, O =/= system] of
                 [Owner | _] -> Owner;
                 [] -> unattributed
             end;
-        {error, _} ->
+        _ ->
             no_fault_report
     end.
 
@@ -262,16 +224,20 @@ pairs([Key, Value | Rest]) ->
 pairs([]) ->
     [].
 
-%% The report ends where the reporter died, if it did: in its frames.
-frames_and_maps([<<"maps">> | Lines], []) ->
+%% The report ends where the reporter died, if it did: in its frames at
+%% best, or before its mappings.
+frames_and_maps([<<"maps">> | Lines]) ->
     {MapLines, FrameLines} = lists:splitwith(fun(L) -> L =/= <<"frames">> end,
                                              Lines),
     {[hex(Hex) || <<"frame ", Hex/binary>> <- FrameLines],
-     [parse_mapping(L) || L <- MapLines]}.
+     [parse_mapping(L) || L <- MapLines]};
+frames_and_maps(_Cut) ->
+    {[], []}.
 
 hex(<<"0x", Hex/binary>>) -> binary_to_integer(Hex, 16).
 
-%% "start-end perms offset dev inode path" -> {Start, End, Perms, Path}
+%% "start-end perms offset dev inode path" -> {Start, End, Perms, Path};
+%% an address in no mapping has no rights and no path.
 parse_mapping(Line) ->
     [Range, Perms, _Offset, _Dev, _Inode | Path] =
         string:lexemes(Line, " "),
@@ -283,7 +249,7 @@ mapping_of(Address, Maps) ->
     case [{Perms, Path} || {Start, End, Perms, Path} <- Maps,
                            Address >= Start, Address < End] of
         [Found | _] -> Found;
-        [] -> {none, ""}
+        [] -> {"", ""}
     end.
 
 owner(Path) ->

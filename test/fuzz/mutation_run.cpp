@@ -2,7 +2,7 @@
 //
 // load_mutation_run [--mutations N] [--random-seed S] [--max-edits K]
 //                   [--regions NAME,...] [--code] [--findings DIR]
-//                   [--print-regions] LIBRARY.so...
+//                   [--print-regions | --print-reference-fields] LIBRARY.so...
 //
 // The counting run of the differential fuzzer: for each library, N mutants,
 // each loaded through load_in_child when validation accepts it, and a table
@@ -16,7 +16,10 @@
 // edits to the regions named ("ELF header", "program headers", "nif entry",
 // "nif functions", or a section name such as .gnu.hash). --print-regions prints
 // them instead, "OFFSET SIZE NAME" a line (test/e2e/torture_test.escript
-// mutates the same bytes in a running VM).
+// mutates the same bytes in a running VM). --print-reference-fields prints,
+// the same way, the fields that only say where a reference goes: each
+// relocation's offset, symbol and addend, each dynamic symbol's value, and
+// the values of DT_INIT and DT_FINI (the torture test's out-of-scope class).
 //
 // Outside --code, a mutant that kills the child is a finding: it is written
 // to DIR (if given) and the exit status is 1.
@@ -31,6 +34,7 @@
 
 #include <algorithm>
 #include <cinttypes>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -142,6 +146,65 @@ std::vector<Region> regions_of(const char *path,
     return regions;
 }
 
+// The fields of a little-endian image that only say where a reference goes.
+std::vector<Region> reference_fields_of(const std::vector<uint8_t> &image) {
+    std::vector<Region> fields;
+    ElfW(Ehdr) eh;
+    std::memcpy(&eh, image.data(), sizeof eh);
+    // r_info's symbol: above the type byte (ELF32) or word (ELF64).
+    const size_t sym_at = sizeof(ElfW(Addr)) == 8 ? 4 : 1;
+    const size_t sym_size = sizeof(ElfW(Addr)) == 8 ? 4 : 3;
+    for (unsigned i = 0; i < eh.e_shnum; i++) {
+        ElfW(Shdr) sh;
+        std::memcpy(&sh, image.data() + eh.e_shoff + i * sizeof sh, sizeof sh);
+        auto each = [&](size_t entry_size, auto add) {
+            for (size_t at = sh.sh_offset;
+                 at + entry_size <= sh.sh_offset + sh.sh_size;
+                 at += entry_size)
+                add(at);
+        };
+        auto relocation = [&](size_t at) {
+            fields.push_back({at, sizeof(ElfW(Addr)), "r_offset"});
+            fields.push_back({at + offsetof(ElfW(Rela), r_info) + sym_at,
+                              sym_size,
+                              "r_info symbol"});
+        };
+        switch (sh.sh_type) {
+        case SHT_RELA:
+            each(sizeof(ElfW(Rela)), [&](size_t at) {
+                relocation(at);
+                fields.push_back({at + offsetof(ElfW(Rela), r_addend),
+                                  sizeof(ElfW(Sxword)),
+                                  "r_addend"});
+            });
+            break;
+        case SHT_REL:
+            each(sizeof(ElfW(Rel)), relocation);
+            break;
+        case SHT_DYNSYM:
+            each(sizeof(ElfW(Sym)), [&](size_t at) {
+                fields.push_back({at + offsetof(ElfW(Sym), st_value),
+                                  sizeof(ElfW(Addr)),
+                                  "st_value"});
+            });
+            break;
+        case SHT_DYNAMIC:
+            each(sizeof(ElfW(Dyn)), [&](size_t at) {
+                ElfW(Dyn) d;
+                std::memcpy(&d, image.data() + at, sizeof d);
+                if (d.d_tag == DT_INIT || d.d_tag == DT_FINI)
+                    fields.push_back({at + offsetof(ElfW(Dyn), d_un),
+                                      sizeof(ElfW(Addr)),
+                                      "DT_INIT/DT_FINI value"});
+            });
+            break;
+        default:
+            break;
+        }
+    }
+    return fields;
+}
+
 struct Tally {
     std::map<LoadOutcome, unsigned long> outcomes;
     std::map<std::string, unsigned long> findings_by_region;
@@ -153,7 +216,7 @@ int main(int argc, char **argv) {
     unsigned long mutations = 10000;
     unsigned long random_seed = 1;
     unsigned max_edits = 8;
-    bool code = false, print_regions = false;
+    bool code = false, print_regions = false, print_reference_fields = false;
     std::string findings_dir, only_regions;
     std::vector<const char *> libraries;
     for (int i = 1; i < argc; i++) {
@@ -168,6 +231,8 @@ int main(int argc, char **argv) {
             only_regions = "," + std::string(argv[++i]) + ",";
         else if (arg == "--print-regions")
             print_regions = true;
+        else if (arg == "--print-reference-fields")
+            print_reference_fields = true;
         else if (arg == "--code")
             code = true;
         else if (arg == "--findings" && i + 1 < argc)
@@ -213,8 +278,9 @@ int main(int argc, char **argv) {
                                                     std::string::npos;
                                          }),
                           regions.end());
-        if (print_regions) {
-            for (const Region &r : regions)
+        if (print_regions || print_reference_fields) {
+            for (const Region &r :
+                 print_regions ? regions : reference_fields_of(original))
                 std::printf("%zu %zu %s\n", r.offset, r.size, r.name.c_str());
             continue;
         }
@@ -303,7 +369,7 @@ int main(int argc, char **argv) {
         for (const auto &[region, n] : tally.findings_by_region)
             std::printf("  finding in %-24s %8lu\n", region.c_str(), n);
     }
-    if (print_regions)
+    if (print_regions || print_reference_fields)
         return 0;
     std::printf("findings (kills by edits outside the code): %lu\n",
                 total_findings);
