@@ -9,7 +9,9 @@
 # names) -> build -> install into ${CMAKE_BINARY_DIR}/otp. Prepare and build
 # re-run when the series file, a patch, the MANIFEST or a file it names
 # changes. Target `otp_other_sources` (in ALL): fetches the pinned sources of
-# OTP_OTHER_VERSIONS.
+# OTP_OTHER_VERSIONS. Target `otp_series` (in ALL): every version's complete
+# `git am`-able series, its generated first patch included, in
+# ${CMAKE_BINARY_DIR}/series/otp-<version>/ (export-series.sh).
 # Target `otp_refresh`: re-runs prepare and build unconditionally (e.g. after
 # editing the tree given as OTP_SOURCE_DIR, which is not watched).
 # Tests, label otp: `otp.nif_SUITE` and `otp.ddll_SUITE`, OTP's upstream
@@ -70,7 +72,7 @@ file(MAKE_DIRECTORY "${_otp_stamps}")
 # erts/patches/MANIFEST names, from which prepare-source.sh generates the
 # series' first patch. Every version's series when the user's tree brings
 # its own OTP_VERSION. The patch directories are globbed too, so that a patch
-# added but not listed makes prepare fail (series.sh) instead of going
+# added but not listed makes prepare fail (export-series.sh) instead of going
 # unnoticed; editing a series file or the MANIFEST re-runs CMake.
 set(_otp_manifest "${_otp_project_root}/erts/patches/MANIFEST")
 if(OTP_SOURCE_DIR STREQUAL "")
@@ -95,7 +97,7 @@ foreach(_v IN LISTS _otp_series_versions)
 endforeach()
 foreach(_list IN LISTS _otp_lists)
     if(NOT EXISTS "${_list}")
-        # prepare-source.sh (series.sh) fails saying so.
+        # prepare-source.sh (export-series.sh) fails saying so.
         message(WARNING "OTP: ${_list} does not exist; the OTP build will fail")
         continue()
     endif()
@@ -160,7 +162,7 @@ add_custom_command(
           "${_otp_scripts}/debian-sources.lock"
           "${_otp_scripts}/update-lock.sh"
           "${_otp_scripts}/prepare-source.sh"
-          "${_otp_scripts}/series.sh"
+          "${_otp_scripts}/export-series.sh"
           "${_otp_scripts}/make-loader-patch.sh"
     COMMENT "OTP ${OTP_VERSION}: fetching and preparing the patched source in ${OTP_SRC_DIR}"
     USES_TERMINAL
@@ -177,6 +179,30 @@ add_custom_command(
     VERBATIM)
 
 add_custom_target(otp ALL DEPENDS "${OTP_INSTALLED_STAMP}")
+
+# Every version's series as `git am` takes it, for OTP developers.
+file(GLOB _otp_all_series_files CONFIGURE_DEPENDS
+     "${_otp_project_root}/erts/patches/otp-*/series")
+set(_otp_series_outputs "")
+foreach(_list IN LISTS _otp_all_series_files)
+    get_filename_component(_v "${_list}" DIRECTORY)
+    get_filename_component(_v "${_v}" NAME)
+    file(GLOB _otp_patches CONFIGURE_DEPENDS
+         "${_otp_project_root}/erts/patches/${_v}/*.patch" "${_otp_project_root}/lib/patches/${_v}/*.patch")
+    string(REGEX REPLACE "^otp-" "" _version "${_v}")
+    add_custom_command(
+        OUTPUT "${CMAKE_BINARY_DIR}/series/${_v}/series"
+        COMMAND "${BASH_EXECUTABLE}" "${_otp_scripts}/export-series.sh" "${_otp_project_root}"
+                "${_version}" "${CMAKE_BINARY_DIR}/series/${_v}" > /dev/null
+        COMMAND "${CMAKE_COMMAND}" -E touch "${CMAKE_BINARY_DIR}/series/${_v}/series"
+        # _otp_inputs: the MANIFEST and the files it names, among others.
+        DEPENDS "${_list}" ${_otp_patches} ${_otp_inputs}
+                "${_otp_scripts}/export-series.sh" "${_otp_scripts}/make-loader-patch.sh"
+        COMMENT "OTP ${_version}: exporting the series to ${CMAKE_BINARY_DIR}/series/${_v}"
+        VERBATIM)
+    list(APPEND _otp_series_outputs "${CMAKE_BINARY_DIR}/series/${_v}/series")
+endforeach()
+add_custom_target(otp_series ALL DEPENDS ${_otp_series_outputs})
 
 add_custom_target(otp_refresh
     COMMAND ${_otp_prepare_cmd}
@@ -216,7 +242,7 @@ if(OTP_SOURCE_DIR STREQUAL "")
     # What a maintainer gets from `git am`: every commit of the series builds
     # the emulator on the bare upstream tree, and the final tree also builds
     # without a C++ compiler (CXX=false), refusing to load from memory. For the
-    # default version only (it builds the emulator seven times).
+    # default version only (it builds the emulator once a commit and once more).
     if(ERTS_DLOPEN_MEM_NESTED_BUILDS AND OTP_VERSION STREQUAL _otp_default_version)
         add_test(NAME otp.series_builds_per_commit
                  COMMAND "${CMAKE_COMMAND}" -E env "OTP_BUILD_JOBS=${OTP_BUILD_JOBS}" "OTP_ROOT=${OTP_ROOT}"

@@ -7,7 +7,7 @@
 #
 # What an OTP maintainer does with the series: the bare upstream tree of the
 # .dsc's .orig tarball is committed into a fresh git repository, and the
-# committed series (series.sh) is applied with `git am`, one commit at a
+# series (export-series.sh) is applied with `git am`, one commit at a
 # time. After each commit the emulator is built (`make opt` in
 # erts/emulator: beam.smp of the default flavour and erl_child_setup; the
 # top-level `make emulator` also builds erts/etc, which needs erl_interface's
@@ -45,7 +45,8 @@ src=$scratch/otp
 log "unpacking $(basename "$orig") (bare upstream tree)"
 tar -xf "$orig" -C "$src" --strip-components=1
 version=$(tr -d '[:space:]' < "$src/OTP_VERSION")
-series_list=$(bash "$(dirname "${BASH_SOURCE[0]}")/series.sh" "$root" "$version") || die "no series to check"
+series_list=$(bash "$(dirname "${BASH_SOURCE[0]}")/export-series.sh" "$root" "$version" "$scratch/series") \
+    || die "no series to check"
 mapfile -t series <<< "$series_list"
 
 # A repository that no enclosing one and no user configuration affects
@@ -142,7 +143,7 @@ compile_changed_erlang() {   # <what>
 total=${#series[@]} n=0 configured=0
 for p in "${series[@]}"; do
     n=$((n + 1))
-    rel=${p#"$root/"}
+    rel=${p##*/}
     if ! git -C "$src" am -q --whitespace=nowarn "$p" > "$scratch/am.log" 2>&1; then
         cat "$scratch/am.log" >&2
         die "patch $n/$total $rel does not apply with git am"

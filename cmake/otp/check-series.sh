@@ -30,7 +30,8 @@ dpkg-source --no-copy -x "$dsc" "$scratch/debian/tree" > "$scratch/dpkg-source.l
     || { cat "$scratch/dpkg-source.log" >&2; die "dpkg-source -x failed"; }
 
 version=$(tr -d '[:space:]' < "$scratch/bare/OTP_VERSION")
-series_list=$(bash "$(dirname "${BASH_SOURCE[0]}")/series.sh" "$root" "$version") || die "no series to check"
+series_list=$(bash "$(dirname "${BASH_SOURCE[0]}")/export-series.sh" "$root" "$version" "$scratch/series") \
+    || die "no series to check"
 mapfile -t series <<< "$series_list"
 
 # No enclosing repository may change what git apply does.
@@ -39,10 +40,10 @@ failed=0
 for tree in "$scratch/bare" "$scratch/debian/tree"; do
     for p in "${series[@]}"; do
         if (cd "$tree" && git apply --whitespace=nowarn -p1 "$p") 2> "$scratch/apply.err"; then
-            log "ok: ${p#"$root/"} on ${tree#"$scratch/"}"
+            log "ok: ${p##*/} on ${tree#"$scratch/"}"
         else
             cat "$scratch/apply.err" >&2
-            log "FAILED: ${p#"$root/"} on ${tree#"$scratch/"}"
+            log "FAILED: ${p##*/} on ${tree#"$scratch/"}"
             failed=$((failed + 1))
             break
         fi

@@ -1,28 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# make-loader-patch.sh [--root <project-root>] [<otp-version>...]
-# make-loader-patch.sh [--root <project-root>] --check [<otp-version>...]
-# make-loader-patch.sh [--root <project-root>] --stdout <otp-version>
-# make-loader-patch.sh [--root <project-root>] --path <otp-version>
+# make-loader-patch.sh [--root <project-root>] <out-dir>
 #
 # The first commit of every OTP series adds the files that
-# erts/patches/MANIFEST lists (the loader, erl_dlopen_mem*.{h,cpp}). This
-# script makes that commit's patch from the files as they are, the way
-# `git format-patch` writes it, and always the same bytes for the same files:
-# fixed author, date and message (below), a throw-away repository that reads
-# no git configuration, no signature. The patch is the first entry of the
-# version's series file (erts/patches/otp-<version>/series) and is named
-# from its subject: erts/patches/otp-<version>/0001-erts-Add-a-loader-....
-#
-#   (no mode)  writes the patch into each version's directory (every version
-#              that has a series file, or the ones given), if it changed;
-#   --check    writes nothing, fails naming every committed patch that
-#              differs from what the files give (test
-#              series.loader_patch_current);
-#   --stdout   prints the patch for one version (prepare-source.sh applies it
-#              in place of the committed one);
-#   --path     prints its project-relative path for one version.
+# erts/patches/MANIFEST lists (the loader, erl_dlopen_mem*.{h,cpp}). The
+# patch is not committed: this script makes it from the files as they are,
+# the way `git format-patch` writes it, and always the same bytes for the
+# same files: fixed author, date and message (below), a throw-away
+# repository that reads no git configuration, no signature. It writes the
+# patch into <out-dir> (export-series.sh puts it first in every version's
+# series) and prints its path. The same patch serves every OTP version.
 #
 # <project-root> defaults to the directory two levels above this script.
 set -euo pipefail
@@ -31,22 +19,18 @@ die() { echo "make-loader-patch: error: $*" >&2; exit 1; }
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-mode=write
-versions=()
+out=
 while [ $# -gt 0 ]; do
     case $1 in
         --root) [ $# -ge 2 ] || die "--root needs a directory"; root=$(cd "$2" && pwd); shift 2 ;;
-        --check) mode=check; shift ;;
-        --stdout) mode=stdout; shift ;;
-        --path) mode=path; shift ;;
-        -h|--help) sed -n '3,7p' "$0"; exit 0 ;;
+        -h|--help) sed -n '4p' "$0"; exit 0 ;;
         -*) die "unknown option $1" ;;
-        *) versions+=("$1"); shift ;;
+        *) [ -z "$out" ] || die "one <out-dir> only"; out=$1; shift ;;
     esac
 done
-if [ "$mode" = stdout ] || [ "$mode" = path ]; then
-    [ ${#versions[@]} -eq 1 ] || die "--$mode takes exactly one OTP version"
-fi
+[ -n "$out" ] || die "usage: $0 [--root <project-root>] <out-dir>"
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
 
 # The commit. Its subject names the patch file.
 author_name="Seed f4317cee maintainers"
@@ -108,58 +92,6 @@ mkdir "$tmp/out"
 name=$(git -C "$repo" -c core.abbrev=7 format-patch --root -1 --no-signature \
            --no-numbered -o "$tmp/out" HEAD)
 name=$(basename "$name")
-# Unnumbered, as the rest of the series: the same patch for every version.
-patch=$tmp/out/$name
-
-series_entries() {   # <version>: the series file's entries
-    local list=$root/erts/patches/otp-$1/series
-    [ -f "$list" ] || die "no series file $list"
-    sed -e 's/[[:space:]]*#.*$//' -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' "$list" | grep -v '^$' || true
-}
-rel_path() { echo "erts/patches/otp-$1/$name"; }
-check_first() {      # <version>: the series starts with this patch
-    local first
-    first=$(series_entries "$1" | head -n 1)
-    [ "$first" = "$(rel_path "$1")" ] \
-        || die "erts/patches/otp-$1/series must start with $(rel_path "$1") (it starts with '${first:-nothing}')"
-}
-
-case $mode in
-    path) check_first "${versions[0]}"; rel_path "${versions[0]}"; exit 0 ;;
-    stdout) check_first "${versions[0]}"; cat "$patch"; exit 0 ;;
-esac
-
-if [ ${#versions[@]} -eq 0 ]; then
-    for d in "$root"/erts/patches/otp-*/; do
-        v=$(basename "$d"); v=${v#otp-}
-        if [ -f "$d/series" ]; then
-            versions+=("$v")
-        else
-            echo "make-loader-patch: OTP $v has no series file yet; skipped" >&2
-        fi
-    done
-    [ ${#versions[@]} -gt 0 ] || die "no erts/patches/otp-*/series file"
-fi
-
-stale=()
-for v in "${versions[@]}"; do
-    check_first "$v"
-    rel=$(rel_path "$v")
-    if cmp -s "$patch" "$root/$rel"; then
-        echo "make-loader-patch: $rel is up to date" >&2
-    elif [ "$mode" = check ]; then
-        stale+=("$rel")
-        if [ -f "$root/$rel" ]; then
-            echo "make-loader-patch: STALE: $rel differs from what the files in erts/patches/MANIFEST give:" >&2
-            diff -u "$root/$rel" "$patch" | head -n 40 >&2 || true
-        else
-            echo "make-loader-patch: MISSING: $rel" >&2
-        fi
-    else
-        cp "$patch" "$root/$rel"
-        echo "make-loader-patch: wrote $rel" >&2
-    fi
-done
-if [ ${#stale[@]} -gt 0 ]; then
-    die "stale: ${stale[*]}; run cmake/otp/make-loader-patch.sh and commit the result"
-fi
+# Only when it changed, so that what depends on the file keeps its mtime.
+cmp -s "$tmp/out/$name" "$out/$name" || cp "$tmp/out/$name" "$out/$name"
+echo "$out/$name"

@@ -9,16 +9,10 @@
 #      into <dest-src-dir>.pristine; or the user's own OTP tree, copied so that
 #      it is never modified;
 #   2. the project's patch series for the base tree's OTP version (its
-#      OTP_VERSION file), in the order erts/patches/otp-<version>/series gives
-#      (series.sh), applied with `git apply` (no fuzz; any rejected hunk is
+#      OTP_VERSION file), as export-series.sh writes it into
+#      <dest-src-dir>.series (its first patch made from the loader's files as
+#      they are now), applied with `git apply` (no fuzz; any rejected hunk is
 #      fatal). Nothing else of the project reaches OTP.
-#
-# The series' first patch adds the files erts/patches/MANIFEST lists (the
-# loader). In its place this script applies one that make-loader-patch.sh
-# generates from those files as they are now, so an edit to
-# erl_dlopen_mem.cpp reaches the build without regenerating the committed
-# patch (the test series.loader_patch_current catches a forgotten
-# regeneration).
 #
 # Incremental: only the files the series touches (now or on the previous
 # run) are recomputed, in a staging directory, and written into
@@ -131,28 +125,9 @@ fi
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 otp_version=$(tr -d '[:space:]' < "$base/OTP_VERSION")
-series=$(bash "$here/series.sh" "$root" "$otp_version") || die "cannot apply the project's patches"
+series=$(bash "$here/export-series.sh" "$root" "$otp_version" "$dest.series") \
+    || die "cannot apply the project's patches"
 mapfile -t patches <<< "$series"
-
-# The loader patch, generated from the MANIFEST's files, replaces the
-# committed one (the series' first entry).
-loader_rel=$(bash "$here/make-loader-patch.sh" --root "$root" --path "$otp_version") \
-    || die "no loader patch for OTP $otp_version"
-loader_generated=$dest.loader.patch
-bash "$here/make-loader-patch.sh" --root "$root" --stdout "$otp_version" > "$loader_generated" \
-    || die "cannot generate $loader_rel from erts/patches/MANIFEST"
-for i in "${!patches[@]}"; do
-    [ "${patches[$i]}" != "$root/$loader_rel" ] || patches[i]=$loader_generated
-done
-
-# The name a patch is logged under.
-patch_label() {
-    if [ "$1" = "$loader_generated" ]; then
-        echo "$loader_rel (generated from erts/patches/MANIFEST's files)"
-    else
-        echo "${1#"$root/"}"
-    fi
-}
 
 # Paths (relative to the OTP top) that a patch touches, from git headers and
 # from plain unified-diff headers.
@@ -187,9 +162,9 @@ done
 GIT_CEILING_DIRECTORIES=$(dirname "$staging")
 export GIT_CEILING_DIRECTORIES
 for p in "${patches[@]}"; do
-    log "applying $(patch_label "$p")"
+    log "applying ${p##*/}"
     if ! (cd "$staging" && git apply --whitespace=nowarn -p1 "$p") >&2; then
-        die "patch $(patch_label "$p") does not apply cleanly to the OTP tree (base: $identity)"
+        die "patch ${p##*/} does not apply cleanly to the OTP tree (base: $identity)"
     fi
 done
 
@@ -228,5 +203,5 @@ done
 
 printf '%s\n' "${!touched[@]}" | LC_ALL=C sort > "$managed_file.new"
 mv "$managed_file.new" "$managed_file"
-rm -rf "$staging" "$loader_generated"
+rm -rf "$staging"
 log "${#patches[@]} patch(es); $changed file(s) changed in $dest"
