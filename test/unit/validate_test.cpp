@@ -577,11 +577,14 @@ const std::vector<BrokenCase> &broken_cases() {
                         "the dynamic section, at 0x%llx",
                         (unsigned long long)good.segment(PT_DYNAMIC).p_vaddr)},
                 {"text_segment_zero_filled",
-                 "PT_LOAD segment *: executable, and p_memsz (*) larger than "
-                 "p_filesz (*) leaves code of zeros"},
+                 "PT_LOAD segment *: executable and read-only, and p_memsz "
+                 "(*) larger than p_filesz (*) leaves code of zeros"},
                 {"text_segment_zero_filled_writable",
-                 "PT_LOAD segment *: executable, and p_memsz (*) larger than "
-                 "p_filesz (*) leaves code of zeros"},
+                 "dynamic section: DT_FINI 0x* is past the bytes its segment "
+                 "maps from the file, in zeros"},
+                {"function_symbol_in_zero_filled_code",
+                 "dynamic section: function symbol 'fixture_value' at 0x* is "
+                 "past the bytes its segment maps from the file, in zeros"},
                 {"section_past_segment_file_bytes",
                  "section *: [0x*, +*) runs past the bytes its segment maps "
                  "from the file, into zeros"},
@@ -790,11 +793,12 @@ TEST(FuzzRegressions, EachIsRefusedWithItsRulesMessage) {
             {"symbol_zero_not_empty_crashed_dlopen.bin",
              "dynamic section: symbol 0 (STN_UNDEF) is not all zeros"},
             {"text_segment_zero_filled_crashed_dlopen.bin",
-             "PT_LOAD segment 1: executable, and p_memsz (545) larger "
-             "than p_filesz (289) leaves code of zeros"},
+             "PT_LOAD segment 1: executable and read-only, and p_memsz (545) "
+             "larger than p_filesz (289) leaves code of zeros"},
             {"text_segment_zero_filled_writable_crashed_dlopen.bin",
-             "PT_LOAD segment 1: executable, and p_memsz (65409) larger than "
-             "p_filesz (129) leaves code of zeros"},
+             "dynamic section: function symbol 'create_engine_mutex' at "
+             "0x12a80 is past the bytes its segment maps from the file, in "
+             "zeros"},
             {"undefined_symbol_with_value_crashed_dlopen.bin",
              "dynamic section: undefined symbol 'enif_make_string' has "
              "the value 0x1000000, which would make it a definition"},
@@ -830,6 +834,8 @@ TEST(Validate, AcceptsRealSharedObjects) {
                              "fixture_cxx_a.so",
                              "fixture_16m.so",
                              "fixture_init_option.so",
+                             "fixture_omagic.so",
+                             "fixture_nmagic.so",
                              "fixture_unresolved.so"}) {
         int rc;
         std::string message = validate(read_fixture(name), &rc);

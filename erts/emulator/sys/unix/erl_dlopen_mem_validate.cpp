@@ -499,13 +499,15 @@ private:
                         (unsigned long long)ph.p_memsz);
             if (ph.p_vaddr + ph.p_memsz < ph.p_vaddr)
                 return fail("PT_LOAD segment %u: address range overflows", i);
-            /* glibc zero-fills the rest: that would be code of zeros
-             * (writable or not: no linker writes a shared object whose code
-             * segment carries .bss). */
-            if ((ph.p_flags & PF_X) && ph.p_memsz > ph.p_filesz)
-                return fail("PT_LOAD segment %u: executable, and p_memsz "
-                            "(%llu) larger than p_filesz (%llu) leaves code "
-                            "of zeros",
+            /* glibc zero-fills the rest. Only ld -N and -n put .bss in an
+             * executable segment, and theirs is writable too: there, the
+             * functions the dynamic linker and erts call are checked to
+             * lie in the bytes the file maps (zero_filled_code()). */
+            if ((ph.p_flags & PF_X) && !(ph.p_flags & PF_W) &&
+                ph.p_memsz > ph.p_filesz)
+                return fail("PT_LOAD segment %u: executable and read-only, "
+                            "and p_memsz (%llu) larger than p_filesz (%llu) "
+                            "leaves code of zeros",
                             i,
                             (unsigned long long)ph.p_memsz,
                             (unsigned long long)ph.p_filesz);
@@ -999,6 +1001,11 @@ private:
                 return fail(
                         "dynamic section: %s outside the executable segments",
                         kCodeEntryNames[k]);
+            if (present[tag] && zero_filled_code(value[tag]))
+                return fail("dynamic section: %s 0x%llx is past the bytes "
+                            "its segment maps from the file, in zeros",
+                            kCodeEntryNames[k],
+                            (unsigned long long)value[tag]);
             code_entries_[k].present = present[tag];
             code_entries_[k].at = value[tag];
         }
@@ -1970,7 +1977,8 @@ private:
                 uint64_t offset;
                 if (!has_addend && file_backed(where, sizeof target, &offset))
                     memcpy(&target, image_ + offset, sizeof target);
-                function = in_memory_image(target, 1, PF_X);
+                function = in_memory_image(target, 1, PF_X) &&
+                           !zero_filled_code(target);
                 Addr start;
                 if (function && unwind_function_holding(target, &start) &&
                     start != target)
@@ -2550,6 +2558,13 @@ private:
                         "is outside the executable segments",
                         PrintableName(name).text,
                         (unsigned long long)sym.st_value);
+        if ((type == STT_FUNC || type == STT_GNU_IFUNC) &&
+            zero_filled_code(sym.st_value))
+            return fail("dynamic section: function symbol '%.64s' at 0x%llx "
+                        "is past the bytes its segment maps from the file, "
+                        "in zeros",
+                        PrintableName(name).text,
+                        (unsigned long long)sym.st_value);
         /* Where the values are known: on ARM, bit 0 of a Thumb function's
          * value is not part of its address. */
         Addr start;
@@ -2641,6 +2656,23 @@ private:
             *file_offset = load_field<ElfW(Off)>(k, offsetof(Phdr, p_offset)) +
                            (vaddr - start);
         return true;
+    }
+
+    /* vaddr is in the zero-filled tail of an executable segment (past its
+     * p_filesz): no function starts there. Only a writable one has a tail
+     * (check_load_segments). */
+    bool zero_filled_code(Addr vaddr) const noexcept {
+        unsigned k = last_load_at_or_below(vaddr);
+        if (k == load_count_ ||
+            !(load_field<ElfW(Word)>(k, offsetof(Phdr, p_flags)) & PF_X))
+            return false;
+        Addr offset = vaddr - load_field<Addr>(k, offsetof(Phdr, p_vaddr));
+        return offset >= load_field<decltype(Phdr::p_filesz)>(
+                                 k,
+                                 offsetof(Phdr, p_filesz)) &&
+               offset < load_field<decltype(Phdr::p_memsz)>(
+                                k,
+                                offsetof(Phdr, p_memsz));
     }
 
     /* The index in loads_ of the last PT_LOAD segment whose p_vaddr is at
