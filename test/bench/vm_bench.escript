@@ -1,7 +1,8 @@
 #!/usr/bin/env escript
 %% SPDX-License-Identifier: Apache-2.0
 %%
-%% vm_bench.escript OUT_DIR GNUPLOT LIBRARY VALUE [LIBRARY VALUE ...]
+%% vm_bench.escript OUT_DIR GNUPLOT [--heap-entry LIBRARY VALUE]
+%%                  LIBRARY VALUE [LIBRARY VALUE ...]
 %%
 %% erlang:load_nif/2 in the running VM, for each NIF library LIBRARY (a
 %% .so built from vm_bench_nif.c: its module is the file's base name, its
@@ -31,30 +32,44 @@
 %% way, ratios of medians), writes OUT_DIR/vm_load.dat and a log-log plot,
 %% OUT_DIR/vm_load.svg, with GNUPLOT. Fails only when something does not
 %% work (a load, an answer, gnuplot); never on timings.
+%%
+%% With --heap-entry, LIBRARY is the first library built with
+%% VM_BENCH_HEAP_ENTRY (its entry, strings and function table on the heap,
+%% each read by erts through its readability probe), and the two take turns
+%% loading from the file and from memory: what the probes add to a load.
 -mode(compile).
 
 %% Rounds for images up to 2 MiB, up to 32 MiB, and larger.
 -define(ROUNDS_SMALL, 200).
 -define(ROUNDS_MEDIUM, 40).
 -define(ROUNDS_LARGE, 20).
+%% Rounds of the entry-probe comparison.
+-define(ROUNDS_ENTRY_PROBE, 400).
 -define(WAYS, [file, memory, tmp, shm, cycle_file, cycle_memory,
                beam_file, beam_memory, beam_literal]).
 
+main([OutDir, Gnuplot, "--heap-entry", HeapFile, HeapValue | LibraryArgs])
+  when LibraryArgs =/= [], length(LibraryArgs) rem 2 =:= 0 ->
+    main(OutDir, Gnuplot, [HeapFile, HeapValue], LibraryArgs);
 main([OutDir, Gnuplot | LibraryArgs])
   when LibraryArgs =/= [], length(LibraryArgs) rem 2 =:= 0 ->
+    main(OutDir, Gnuplot, [], LibraryArgs);
+main(_) ->
+    io:format(standard_error, "usage: vm_bench.escript OUT_DIR GNUPLOT"
+              " [--heap-entry LIBRARY VALUE] LIBRARY VALUE"
+              " [LIBRARY VALUE ...]~n", []),
+    halt(2).
+
+main(OutDir, Gnuplot, HeapArgs, LibraryArgs) ->
     try
-        run(OutDir, Gnuplot, LibraryArgs)
+        run(OutDir, Gnuplot, HeapArgs, LibraryArgs)
     catch
         throw:{fail, Format, Args} ->
             io:format(standard_error, "vm_bench: " ++ Format ++ "~n", Args),
             halt(1)
-    end;
-main(_) ->
-    io:format(standard_error, "usage: vm_bench.escript OUT_DIR GNUPLOT"
-              " LIBRARY VALUE [LIBRARY VALUE ...]~n", []),
-    halt(2).
+    end.
 
-run(OutDir, Gnuplot, LibraryArgs) ->
+run(OutDir, Gnuplot, HeapArgs, LibraryArgs) ->
     filelib:is_regular(Gnuplot) orelse
         fail("gnuplot not found (~ts): apt-get install gnuplot-nox, or run"
              " cmake/install-debian-deps.sh, then configure again",
@@ -64,8 +79,12 @@ run(OutDir, Gnuplot, LibraryArgs) ->
     Libraries = libraries(LibraryArgs),
     Started = erlang:monotonic_time(millisecond),
     Results = [bench(Library) || Library <- Libraries],
+    EntryProbe = [{hd(Libraries), OnHeap, entry_probe(hd(Libraries), OnHeap)}
+                  || OnHeap <- libraries(HeapArgs)],
     Seconds = (erlang:monotonic_time(millisecond) - Started) / 1000,
     print_tables(Results),
+    [print_entry_probe(InLibrary, OnHeap, Stats)
+     || {InLibrary, OnHeap, Stats} <- EntryProbe],
     io:format("~nMeasured in ~.1f s.~n", [Seconds]),
     DataFile = filename:join(OutDir, "vm_load.dat"),
     ScriptFile = filename:join(OutDir, "vm_load.gp"),
@@ -182,21 +201,39 @@ rounds(#{image := Image}) when byte_size(Image) =< 32 bsl 20 ->
 rounds(_) ->
     ?ROUNDS_LARGE.
 
-%% One round not counted, then the rounds; each round takes every way once,
-%% starting one way further each time.
+%% Every way, for one library.
 bench(#{module := Module, image := Image} = Library) ->
     Rounds = rounds(Library),
     io:format("~w (~b bytes): ~b rounds~n",
               [Module, byte_size(Image), Rounds]),
-    _ = one_round(Library, 0),
-    Samples = lists:foldl(fun(Round, Acc) ->
-                                  add_samples(one_round(Library, Round), Acc)
-                          end, #{}, lists:seq(1, Rounds)),
-    {Library, maps:map(fun(_Way, Us) -> stats(Us) end, Samples)}.
+    {Library, take_turns(?WAYS, fun(Way) -> sample(Way, Library) end, Rounds)}.
 
-one_round(Library, Round) ->
-    {Before, After} = lists:split(Round rem length(?WAYS), ?WAYS),
-    [{Way, sample(Way, Library)} || Way <- After ++ Before].
+%% The library built with its entry in the library, and the one with its
+%% entry on the heap, from the file and from memory.
+entry_probe(InLibrary, OnHeap) ->
+    Ways = [{Place, Source} || Place <- [in_library, on_heap],
+                               Source <- [file, memory]],
+    Sample = fun({in_library, Source}) -> sample(Source, InLibrary);
+                ({on_heap, Source}) -> sample(Source, OnHeap)
+             end,
+    io:format("~w and ~w, entry probe: ~b rounds~n",
+              [maps:get(module, InLibrary), maps:get(module, OnHeap),
+               ?ROUNDS_ENTRY_PROBE]),
+    take_turns(Ways, Sample, ?ROUNDS_ENTRY_PROBE).
+
+%% One round not counted, then the rounds; each round takes every way once,
+%% starting one way further each time. The statistics of each way.
+take_turns(Ways, Sample, Rounds) ->
+    _ = one_round(Ways, Sample, 0),
+    Samples = lists:foldl(fun(Round, Acc) ->
+                                  add_samples(one_round(Ways, Sample, Round),
+                                              Acc)
+                          end, #{}, lists:seq(1, Rounds)),
+    maps:map(fun(_Way, Us) -> stats(Us) end, Samples).
+
+one_round(Ways, Sample, Round) ->
+    {Before, After} = lists:split(Round rem length(Ways), Ways),
+    [{Way, Sample(Way)} || Way <- After ++ Before].
 
 add_samples(Round, Samples) ->
     lists:foldl(fun({Way, Us}, Acc) ->
@@ -452,6 +489,25 @@ print_tables(Results) ->
                                          size_label(Library)])
               || {Library, Stats} <- Results],
     io:format("~nSamples per way: ~ts.~n", [lists:join(", ", Counts)]).
+
+print_entry_probe(#{module := InModule} = InLibrary,
+                  #{module := HeapModule}, Stats) ->
+    io:format("~nAn entry that erts reads through its readability probes"
+              " (~w: entry, strings and function table on the heap)"
+              " against an ERL_NIF_INIT entry (~w), ~ts, taking turns:~n~n",
+              [HeapModule, InModule, size_label(InLibrary)]),
+    print_row(["", "file", "memory"]),
+    print_row(["---", "---", "---"]),
+    [print_row([Label | [format_stats(maps:get({Place, Source}, Stats))
+                         || Source <- [file, memory]]])
+     || {Label, Place} <- [{"entry in the library", in_library},
+                           {"entry on the heap", on_heap}]],
+    print_row(["on the heap / in the library" |
+               [format_ratio(maps:get({on_heap, Source}, Stats),
+                             maps:get({in_library, Source}, Stats))
+                || Source <- [file, memory]]]),
+    io:format("~nSamples per way: ~b.~n",
+              [maps:get(n, maps:get({in_library, file}, Stats))]).
 
 print_row(Cells) ->
     io:format("| ~ts |~n", [lists:join(" | ", Cells)]).

@@ -1,8 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* A NIF library of about a given size, for vm_bench.escript: module
  * VM_BENCH_MODULE, one NIF, value/0, that returns the last of
- * VM_BENCH_PAD_SIZE bytes of read-only data, VM_BENCH_VALUE. */
+ * VM_BENCH_PAD_SIZE bytes of read-only data, VM_BENCH_VALUE.
+ *
+ * With VM_BENCH_HEAP_ENTRY, its nif_init returns a copy of the entry on the
+ * heap, its strings, function table and function name copied too, as
+ * libraries that build their entry at run time (Rustler's) do: erts then
+ * reads every one of them outside the library, each through its
+ * readability probe, where it reads an ERL_NIF_INIT entry directly. */
 #include <erl_nif.h>
+#ifdef VM_BENCH_HEAP_ENTRY
+#    include <stdlib.h>
+#    include <string.h>
+#endif
 
 #define VM_BENCH_STR(x)  #x
 #define VM_BENCH_XSTR(x) VM_BENCH_STR(x)
@@ -41,8 +51,48 @@ static void unload(ErlNifEnv *env, void *priv_data) {
 
 static ErlNifFunc nif_funcs[] = {{"value", 0, value, 0}};
 
+#ifdef VM_BENCH_HEAP_ENTRY
+/* ERL_NIF_INIT's function under another name; nif_init, below, copies what
+ * it returns. */
+#    define nif_init vm_bench_static_entry
+#endif
+
 /* Through a macro of its own, so that VM_BENCH_MODULE is expanded before
  * ERL_NIF_INIT makes a string of it. */
 #define VM_BENCH_NIF_INIT(module)                                              \
     ERL_NIF_INIT(module, nif_funcs, NULL, NULL, NULL, unload)
 VM_BENCH_NIF_INIT(VM_BENCH_MODULE)
+
+#ifdef VM_BENCH_HEAP_ENTRY
+#    undef nif_init
+
+static void *copy_or_abort(const void *from, size_t size) {
+    void *to = malloc(size);
+    if (to == NULL) {
+        abort();
+    }
+    return memcpy(to, from, size);
+}
+
+static char *copy_string(const char *from) {
+    return copy_or_abort(from, strlen(from) + 1);
+}
+
+/* Never freed, as Rustler's: erts keeps pointers into the entry while the
+ * library is loaded, and a benchmark run leaks a few KiB. */
+ERL_NIF_INIT_DECL(VM_BENCH_MODULE) {
+    const ErlNifEntry *in_library = vm_bench_static_entry();
+    ErlNifEntry *entry = copy_or_abort(in_library, sizeof(*entry));
+    ErlNifFunc *funcs =
+            copy_or_abort(in_library->funcs,
+                          in_library->num_of_funcs * sizeof(*funcs));
+    for (int i = 0; i < in_library->num_of_funcs; i++) {
+        funcs[i].name = copy_string(in_library->funcs[i].name);
+    }
+    entry->name = copy_string(in_library->name);
+    entry->funcs = funcs;
+    entry->vm_variant = copy_string(in_library->vm_variant);
+    entry->min_erts = copy_string(in_library->min_erts);
+    return entry;
+}
+#endif
