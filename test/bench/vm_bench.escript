@@ -1,7 +1,8 @@
 #!/usr/bin/env escript
 %% SPDX-License-Identifier: Apache-2.0
 %%
-%% vm_bench.escript OUT_DIR GNUPLOT [--heap-entry LIBRARY VALUE]
+%% vm_bench.escript OUT_DIR GNUPLOT
+%%                  [--entry-probe LIBRARY VALUE LIBRARY VALUE]
 %%                  LIBRARY VALUE [LIBRARY VALUE ...]
 %%
 %% erlang:load_nif/2 in the running VM, for each NIF library LIBRARY (a
@@ -33,10 +34,11 @@
 %% OUT_DIR/vm_load.svg, with GNUPLOT. Fails only when something does not
 %% work (a load, an answer, gnuplot); never on timings.
 %%
-%% With --heap-entry, LIBRARY is the first library built with
-%% VM_BENCH_HEAP_ENTRY (its entry, strings and function table on the heap,
-%% each read by erts through its readability probe), and the two take turns
-%% loading from the file and from memory: what the probes add to a load.
+%% With --entry-probe, the two libraries are built with VM_BENCH_HEAP_ENTRY
+%% 0 and 1: both copy their entry, strings and function table to the heap,
+%% the second returns the copy, which erts reads through its readability
+%% probes. They take turns loading from the file and from memory: what the
+%% probes add to a load.
 -mode(compile).
 
 %% Rounds for images up to 2 MiB, up to 32 MiB, and larger.
@@ -48,28 +50,29 @@
 -define(WAYS, [file, memory, tmp, shm, cycle_file, cycle_memory,
                beam_file, beam_memory, beam_literal]).
 
-main([OutDir, Gnuplot, "--heap-entry", HeapFile, HeapValue | LibraryArgs])
+main([OutDir, Gnuplot, "--entry-probe", InFile, InValue, HeapFile, HeapValue
+      | LibraryArgs])
   when LibraryArgs =/= [], length(LibraryArgs) rem 2 =:= 0 ->
-    main(OutDir, Gnuplot, [HeapFile, HeapValue], LibraryArgs);
+    main(OutDir, Gnuplot, [InFile, InValue, HeapFile, HeapValue], LibraryArgs);
 main([OutDir, Gnuplot | LibraryArgs])
   when LibraryArgs =/= [], length(LibraryArgs) rem 2 =:= 0 ->
     main(OutDir, Gnuplot, [], LibraryArgs);
 main(_) ->
     io:format(standard_error, "usage: vm_bench.escript OUT_DIR GNUPLOT"
-              " [--heap-entry LIBRARY VALUE] LIBRARY VALUE"
+              " [--entry-probe LIBRARY VALUE LIBRARY VALUE] LIBRARY VALUE"
               " [LIBRARY VALUE ...]~n", []),
     halt(2).
 
-main(OutDir, Gnuplot, HeapArgs, LibraryArgs) ->
+main(OutDir, Gnuplot, ProbeArgs, LibraryArgs) ->
     try
-        run(OutDir, Gnuplot, HeapArgs, LibraryArgs)
+        run(OutDir, Gnuplot, ProbeArgs, LibraryArgs)
     catch
         throw:{fail, Format, Args} ->
             io:format(standard_error, "vm_bench: " ++ Format ++ "~n", Args),
             halt(1)
     end.
 
-run(OutDir, Gnuplot, HeapArgs, LibraryArgs) ->
+run(OutDir, Gnuplot, ProbeArgs, LibraryArgs) ->
     filelib:is_regular(Gnuplot) orelse
         fail("gnuplot not found (~ts): apt-get install gnuplot-nox, or run"
              " cmake/install-debian-deps.sh, then configure again",
@@ -79,8 +82,12 @@ run(OutDir, Gnuplot, HeapArgs, LibraryArgs) ->
     Libraries = libraries(LibraryArgs),
     Started = erlang:monotonic_time(millisecond),
     Results = [bench(Library) || Library <- Libraries],
-    EntryProbe = [{hd(Libraries), OnHeap, entry_probe(hd(Libraries), OnHeap)}
-                  || OnHeap <- libraries(HeapArgs)],
+    EntryProbe = case libraries(ProbeArgs) of
+                     [InLibrary, OnHeap] ->
+                         [{InLibrary, OnHeap, entry_probe(InLibrary, OnHeap)}];
+                     [] ->
+                         []
+                 end,
     Seconds = (erlang:monotonic_time(millisecond) - Started) / 1000,
     print_tables(Results),
     [print_entry_probe(InLibrary, OnHeap, Stats)
@@ -494,7 +501,8 @@ print_entry_probe(#{module := InModule} = InLibrary,
                   #{module := HeapModule}, Stats) ->
     io:format("~nAn entry that erts reads through its readability probes"
               " (~w: entry, strings and function table on the heap)"
-              " against an ERL_NIF_INIT entry (~w), ~ts, taking turns:~n~n",
+              " against the same library returning its ERL_NIF_INIT entry"
+              " (~w), ~ts, taking turns:~n~n",
               [HeapModule, InModule, size_label(InLibrary)]),
     print_row(["", "file", "memory"]),
     print_row(["---", "---", "---"]),
