@@ -22,6 +22,9 @@ packages=(
     libgtest-dev libgmock-dev libbenchmark-dev
     clang libclang-rt-dev llvm clang-format
     ccache strace rsync
+    # the legal-images test: libraries linked with lld too (gold comes
+    # with binutils)
+    lld
     # obtaining Debian's source package of erlang
     dpkg-dev git xz-utils debian-archive-keyring
     # building Erlang/OTP
