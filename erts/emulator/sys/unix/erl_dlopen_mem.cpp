@@ -421,6 +421,13 @@ struct Loaded {
     unsigned pins;
     bool in_sweep;
     bool gone;
+    /* Loads that found this image again (unpin with a handle). */
+    unsigned reloads;
+    /* The sweep's own while in_sweep, written outside loaded_lock: reloads
+     * when it pinned the image, and whether the object was not loaded when
+     * it looked (stale if reloads has changed since). */
+    unsigned reloads_at_check;
+    bool seen_unloaded;
     /* What finds it again: the image's size and fingerprint; a candidate is
      * confirmed by comparing its backing with the new image. */
     size_t size;
@@ -511,6 +518,7 @@ bool unpin(Loaded *l, void *handle) noexcept {
         l->holders++;
         l->handle = handle;
         l->gone = false;
+        l->reloads++;
     }
     bool unused = l->holders == 0 && l->pins == 0;
     pthread_mutex_unlock(&loaded_lock);
@@ -553,6 +561,7 @@ void release_unloaded() noexcept {
         if (l->holders == 0 && !l->in_sweep) {
             l->pins++;
             l->in_sweep = true;
+            l->reloads_at_check = l->reloads;
             l->next_in_sweep = check;
             check = l;
         }
@@ -561,10 +570,14 @@ void release_unloaded() noexcept {
     if (!check)
         return;
     for (Loaded *l = check; l; l = l->next_in_sweep)
-        l->gone = !still_loaded(l->path);
+        l->seen_unloaded = !still_loaded(l->path);
     Loaded *release = NULL;
     pthread_mutex_lock(&loaded_lock);
     for (Loaded *l = check; l; l = l->next_in_sweep) {
+        /* A load that found the image meanwhile may have loaded the object
+         * again: the next sweep looks again. */
+        if (l->reloads == l->reloads_at_check)
+            l->gone = l->seen_unloaded;
         l->pins--;
         l->in_sweep = false;
     }
@@ -709,6 +722,9 @@ extern "C" int erts_dlopen_mem(const void *image,
     entry->pins = 0;
     entry->in_sweep = false;
     entry->gone = false;
+    entry->reloads = 0;
+    entry->reloads_at_check = 0;
+    entry->seen_unloaded = false;
     entry->size = size;
     entry->fingerprint = fingerprint;
     entry->reusable = b.path_in_proc;
