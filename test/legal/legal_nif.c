@@ -11,8 +11,8 @@ struct legal_entry {
 };
 
 static const struct legal_entry entry = {2, 17, "legal_nif"};
-static int constructed;        /* .bss */
-static int answer = 40;        /* .data */
+static int constructed; /* .bss */
+static int answer = 40; /* .data */
 static __thread int per_thread = 2;
 
 __attribute__((constructor)) static void legal_construct(void) {
