@@ -945,6 +945,61 @@ TEST(Validate, AcceptsLayoutsLinkersMayWrite) {
     EXPECT_EQ(layouts, 2u);
 }
 
+#if defined(__x86_64__)
+// In the one RWX segment of ld -N (fixture_omagic.so), no function the
+// dynamic linker calls may start in the zeros after the file's bytes: an
+// IFUNC resolver neither (R_X86_64_IRELATIVE, called while relocating).
+TEST(Validate, RefusesAnIfuncResolverInTheZerosOfAWritableCodeSegment) {
+    auto image = read_fixture("fixture_omagic.so");
+    ElfW(Ehdr) eh;
+    std::memcpy(&eh, image.data(), sizeof eh);
+    ElfW(Phdr) load{}, dynamic{};
+    for (unsigned i = 0; i < eh.e_phnum; i++) {
+        ElfW(Phdr) ph;
+        std::memcpy(&ph, image.data() + eh.e_phoff + i * sizeof ph, sizeof ph);
+        if (ph.p_type == PT_LOAD && load.p_type != PT_LOAD)
+            load = ph;
+        if (ph.p_type == PT_DYNAMIC)
+            dynamic = ph;
+    }
+    ASSERT_EQ(load.p_flags, PF_R | PF_W | PF_X);
+    ASSERT_GT(load.p_memsz, load.p_filesz);
+    auto offset = [&](ElfW(Addr) vaddr) {
+        return vaddr - load.p_vaddr + load.p_offset;
+    };
+    ElfW(Addr) rela = 0;
+    ElfW(Xword) relacount = 0;
+    for (size_t at = dynamic.p_offset;
+         at + sizeof(ElfW(Dyn)) <= dynamic.p_offset + dynamic.p_filesz;
+         at += sizeof(ElfW(Dyn))) {
+        ElfW(Dyn) d;
+        std::memcpy(&d, image.data() + at, sizeof d);
+        if (d.d_tag == DT_RELA)
+            rela = d.d_un.d_ptr;
+        if (d.d_tag == DT_RELACOUNT)
+            relacount = d.d_un.d_val;
+    }
+    ASSERT_NE(rela, 0u);
+    // The first relocation after the counted RELATIVE ones: .rela.data's.
+    size_t at = offset(rela) + relacount * sizeof(ElfW(Rela));
+    ElfW(Rela) r;
+    std::memcpy(&r, image.data() + at, sizeof r);
+    ASSERT_EQ(ELF64_R_TYPE(r.r_info), (unsigned)R_X86_64_RELATIVE);
+    ElfW(Addr) zeros = load.p_vaddr + load.p_filesz;
+    r.r_info = ELF64_R_INFO(0, R_X86_64_IRELATIVE);
+    r.r_addend = (ElfW(Sxword))zeros;
+    std::memcpy(image.data() + at, &r, sizeof r);
+    int rc;
+    EXPECT_EQ(validate(image, &rc),
+              format("dynamic section: DT_RELA relocation %llu is IRELATIVE "
+                     "to 0x%llx, past the bytes its segment maps from the "
+                     "file, in zeros",
+                     (unsigned long long)relacount,
+                     (unsigned long long)zeros));
+    EXPECT_EQ(rc, ERTS_DLOPEN_MEM_BAD_IMAGE);
+}
+#endif
+
 TEST(Validate, RefusesAnExecutable) {
     int rc;
     EXPECT_EQ(validate(read_fixture("fixture_executable"), &rc),

@@ -2089,6 +2089,14 @@ private:
                         what,
                         (unsigned long long)i,
                         (unsigned long long)target);
+        /* The dynamic linker calls the resolver while relocating. */
+        if (has_addend && type == kRelocIrelative && zero_filled_code(target))
+            return fail("dynamic section: %s relocation %llu is IRELATIVE to "
+                        "0x%llx, past the bytes its segment maps from the "
+                        "file, in zeros",
+                        what,
+                        (unsigned long long)i,
+                        (unsigned long long)target);
         if (has_addend && !kSlotsTakeAddend && addend != 0 &&
             (type == kRelocGlobDat || type == kRelocJumpSlot))
             return fail("dynamic section: %s relocation %llu fills a GOT or "
