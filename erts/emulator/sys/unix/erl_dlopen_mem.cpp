@@ -553,8 +553,10 @@ bool still_loaded(const char *path) noexcept {
  * another dlopen of it, or a library that depends on it). The images stay
  * on the list, pinned, while they are checked, outside loaded_lock:
  * dl_iterate_phdr takes the dynamic linker's lock, which a constructor
- * loading another image holds. */
-void release_unloaded() noexcept {
+ * loading another image holds. Returns whether to sweep again: a load found
+ * an image while it was being checked and is done with it, and its close
+ * skipped the image, which this sweep held. */
+bool sweep_unused() noexcept {
     Loaded *check = NULL;
     pthread_mutex_lock(&loaded_lock);
     for (Loaded *l = images; l; l = l->next) {
@@ -568,18 +570,22 @@ void release_unloaded() noexcept {
     }
     pthread_mutex_unlock(&loaded_lock);
     if (!check)
-        return;
+        return false;
     for (Loaded *l = check; l; l = l->next_in_sweep)
         l->seen_unloaded = !still_loaded(l->path);
     Loaded *release = NULL;
+    bool again = false;
     pthread_mutex_lock(&loaded_lock);
     for (Loaded *l = check; l; l = l->next_in_sweep) {
         /* A load that found the image meanwhile may have loaded the object
-         * again: the next sweep looks again. */
+         * again: what this sweep saw is stale. */
         if (l->reloads == l->reloads_at_check)
             l->gone = l->seen_unloaded;
         l->pins--;
         l->in_sweep = false;
+        if (l->reloads != l->reloads_at_check && l->holders == 0 &&
+            l->pins == 0)
+            again = true;
     }
     for (Loaded **p = &images; *p;) {
         Loaded *l = *p;
@@ -597,6 +603,12 @@ void release_unloaded() noexcept {
         release = l->next;
         close(l->fd);
         free(l);
+    }
+    return again;
+}
+
+void release_unloaded() noexcept {
+    while (sweep_unused()) {
     }
 }
 
