@@ -21,7 +21,7 @@ mkdir -p "$out"
 
 c=$src/legal_nif.c
 cxx=$src/legal_nif_cxx.cpp
-init_fini=-Wl,-init=legal_set_up,-fini=legal_tear_down
+init_fini="-DLEGAL_INIT_FINI -Wl,-init=legal_set_up,-fini=legal_tear_down"
 rwx=-Wl,-Bdynamic,--no-warn-rwx-segments
 # name, compiler, source, then the flags (split at spaces)
 variants=(

@@ -19,11 +19,14 @@ __attribute__((constructor)) static void legal_construct(void) {
     constructed = getpid() > 0;
 }
 
-/* Named by -init and -fini in some variants. */
+/* Named by -init and -fini in the variants built with LEGAL_INIT_FINI,
+ * where legal_value() requires that legal_set_up() ran. */
+static int set_up;
 void legal_set_up(void) {
-    answer += 0;
+    set_up = 1;
 }
 void legal_tear_down(void) {
+    set_up = 0;
 }
 
 const struct legal_entry *nif_init(void) {
@@ -31,5 +34,9 @@ const struct legal_entry *nif_init(void) {
 }
 
 int legal_value(void) {
+#ifdef LEGAL_INIT_FINI
+    if (!set_up)
+        return -2;
+#endif
     return constructed && nif_init()->major == 2 ? answer + per_thread : -1;
 }

@@ -5,10 +5,12 @@
 #
 # The series that cmake/otp/export-series.sh writes for every OTP version:
 # the same bytes on every run; the `series` file names exactly the patches
-# beside it, the generated loader patch first; that patch, applied to an
-# empty tree, gives exactly the files erts/patches/MANIFEST lists, with
-# their content; and a patch in a version's directory that its series file
-# does not list makes the export fail, naming it.
+# beside it, the generated loader patch first, then the committed patches
+# unchanged in their order; that patch, applied to an empty tree, gives
+# exactly the files erts/patches/MANIFEST lists, with their content;
+# exported again into the same directory, unchanged files keep their mtime
+# and a patch no longer listed goes; and a patch in a version's directory
+# that its series file does not list makes the export fail, naming it.
 set -euo pipefail
 
 [ $# -eq 2 ] || { echo "usage: $0 <project-root> <scratch-dir>" >&2; exit 2; }
@@ -26,6 +28,7 @@ mapfile -t manifest < <(sed -e 's/[[:space:]]*#.*$//' -e '/^[[:space:]]*$/d' "$r
 
 versions=()
 for d in "$root"/erts/patches/otp-*/; do
+    [ -f "$d/series" ] || continue
     v=$(basename "$d"); versions+=("${v#otp-}")
 done
 [ ${#versions[@]} -gt 0 ] || fail "no erts/patches/otp-*/"
@@ -42,6 +45,24 @@ for v in "${versions[@]}"; do
     printf '%s\n' "${listed[@]}" | LC_ALL=C sort > "$scratch/named"
     cmp -s "$scratch/present" "$scratch/named" || fail "OTP $v: the series file does not name exactly the patches beside it"
     case ${listed[0]} in 0001-erts-Add-a-loader-*) ;; *) fail "OTP $v: the series starts with ${listed[0]}" ;; esac
+    # Then the committed patches, as they are, in the series file's order.
+    mapfile -t committed < <(sed -e 's/[[:space:]]*#.*$//' -e '/^[[:space:]]*$/d' \
+                                 "$root/erts/patches/otp-$v/series")
+    [ $((${#committed[@]} + 1)) -eq ${#listed[@]} ] || fail "OTP $v: not every committed patch was exported"
+    for i in "${!committed[@]}"; do
+        [ "${listed[i + 1]}" = "${committed[i]##*/}" ] \
+            || fail "OTP $v: patch $((i + 2)) is ${listed[i + 1]}, not ${committed[i]##*/}"
+        cmp -s "$root/${committed[i]}" "$scratch/a/$v/${listed[i + 1]}" \
+            || fail "OTP $v: the exported ${listed[i + 1]} differs from the committed one"
+    done
+    # Exported again into the same directory: unchanged files keep their
+    # mtime, a patch no longer in the series goes.
+    touch -d '2001-01-01' "$scratch/a/$v"/*.patch "$scratch/a/$v/series"
+    touch "$scratch/a/$v/0999-stale.patch"
+    bash "$export" "$root" "$v" "$scratch/a/$v" > /dev/null || fail "OTP $v: export over an export failed"
+    [ ! -e "$scratch/a/$v/0999-stale.patch" ] || fail "OTP $v: a stale patch was left in the export"
+    [ -z "$(find "$scratch/a/$v" -type f -newermt '2001-01-02')" ] \
+        || fail "OTP $v: exporting again rewrote unchanged files: $(find "$scratch/a/$v" -type f -newermt '2001-01-02')"
 
     tree=$scratch/tree-$v
     mkdir -p "$tree"

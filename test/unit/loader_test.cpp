@@ -19,6 +19,16 @@
 
 using namespace erts_test;
 
+// Built with ThreadSanitizer: gcc says so with __SANITIZE_THREAD__, clang
+// with __has_feature.
+#if defined(__SANITIZE_THREAD__)
+#    define ERTS_TEST_TSAN 1
+#elif defined(__has_feature)
+#    if __has_feature(thread_sanitizer)
+#        define ERTS_TEST_TSAN 1
+#    endif
+#endif
+
 namespace {
 
 void *load(const std::vector<unsigned char> &image, const char *label) {
@@ -538,7 +548,7 @@ TEST(Threads, ConcurrentLoadsAndClosesOfOneImageLeaveNothing) {
     for (int t = 0; t < threads; t++)
         EXPECT_EQ(failures[t], 0) << "thread " << t;
     EXPECT_EQ(open_fd_count(), fds);
-#ifndef __SANITIZE_THREAD__
+#ifndef ERTS_TEST_TSAN
     // ThreadSanitizer's symbolizer maps the images whose code a report
     // names (suppressed ones included), and keeps them mapped.
     EXPECT_EQ(maps().find("/memfd:churn"), std::string::npos);
