@@ -428,6 +428,10 @@ struct Loaded {
      * it looked (stale if reloads has changed since). */
     unsigned reloads_at_check;
     bool seen_unloaded;
+    /* Set, under loaded_lock, by a sweep that skipped the image because
+     * another sweep held it: that sweep looks again if it is still
+     * unused. */
+    bool recheck;
     /* What finds it again: the image's size and fingerprint; a candidate is
      * confirmed by comparing its backing with the new image. */
     size_t size;
@@ -553,16 +557,20 @@ bool still_loaded(const char *path) noexcept {
  * another dlopen of it, or a library that depends on it). The images stay
  * on the list, pinned, while they are checked, outside loaded_lock:
  * dl_iterate_phdr takes the dynamic linker's lock, which a constructor
- * loading another image holds. Returns whether to sweep again: a load found
- * an image while it was being checked and is done with it, and its close
- * skipped the image, which this sweep held. */
+ * loading another image holds. Returns whether to sweep again: a close
+ * whose sweep skipped an image that this one held (its object may have
+ * gone since this one looked, or a load found it meanwhile) left it
+ * unused. */
 bool sweep_unused() noexcept {
     Loaded *check = NULL;
     pthread_mutex_lock(&loaded_lock);
     for (Loaded *l = images; l; l = l->next) {
-        if (l->holders == 0 && !l->in_sweep) {
+        if (l->holders == 0 && l->in_sweep) {
+            l->recheck = true;
+        } else if (l->holders == 0) {
             l->pins++;
             l->in_sweep = true;
+            l->recheck = false;
             l->reloads_at_check = l->reloads;
             l->next_in_sweep = check;
             check = l;
@@ -583,8 +591,7 @@ bool sweep_unused() noexcept {
             l->gone = l->seen_unloaded;
         l->pins--;
         l->in_sweep = false;
-        if (l->reloads != l->reloads_at_check && l->holders == 0 &&
-            l->pins == 0)
+        if (l->recheck && !l->gone && l->holders == 0 && l->pins == 0)
             again = true;
     }
     for (Loaded **p = &images; *p;) {
@@ -737,6 +744,7 @@ extern "C" int erts_dlopen_mem(const void *image,
     entry->reloads = 0;
     entry->reloads_at_check = 0;
     entry->seen_unloaded = false;
+    entry->recheck = false;
     entry->size = size;
     entry->fingerprint = fingerprint;
     entry->reusable = b.path_in_proc;
