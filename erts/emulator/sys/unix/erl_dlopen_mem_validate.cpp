@@ -26,6 +26,22 @@
  * anywhere near the dynamic linker. Only system headers are used, so this
  * file builds and is tested outside of erts. It must not need libstdc++: no
  * exceptions, no RTTI, no operator new, no thread-safe statics.
+ *
+ * The contract. An image is refused if loading it would make the dynamic
+ * linker, or erts reading its NIF or driver entry, read or write outside
+ * the image, abort or crash. Nothing that a correct linker writes is
+ * refused: an image that loads and runs from a file loads from memory.
+ * What the library's own code does once loaded is not judged, nor are its
+ * references: an edit that moves a relocation's offset, symbol or addend,
+ * a symbol's value, DT_INIT or DT_FINI onto another valid target is an
+ * edit of the code (check a digest where images travel over an
+ * unreliable channel).
+ *
+ * A rule is admitted when it names the read or call by the dynamic linker
+ * or erts that it protects and the kill it prevents (a fixture and an
+ * exact-message test, or a fuzz regression), and when the legal-image
+ * matrix (unit.legal_images) and the sweep of the system's libraries
+ * (fuzz.sweep_system_libraries) still pass.
  */
 
 #ifndef _GNU_SOURCE
