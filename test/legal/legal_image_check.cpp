@@ -9,6 +9,7 @@
 // failure. Prints one line a library; exits 1 when an outcome differs, or
 // when a library does not answer 42 from its file.
 #include "erl_dlopen_mem.h"
+#include "test_support.h"
 
 #include <dlfcn.h>
 #include <sys/wait.h>
@@ -16,31 +17,31 @@
 
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <string>
-#include <vector>
 
 namespace {
 
 using ValueFn = int (*)();
+
+// What the loaded library's legal_value() answers, as text.
+std::string call_legal_value(void *handle) {
+    auto value = reinterpret_cast<ValueFn>(dlsym(handle, "legal_value"));
+    return value ? "value " + std::to_string(value())
+                 : std::string("no legal_value");
+}
 
 // What loading and calling gives, as text; run in the child.
 std::string outcome_from_file(const char *path) {
     void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!handle)
         return std::string("dlopen failed: ") + dlerror();
-    auto value = reinterpret_cast<ValueFn>(dlsym(handle, "legal_value"));
-    std::string out = value ? "value " + std::to_string(value())
-                            : std::string("no legal_value");
+    std::string out = call_legal_value(handle);
     dlclose(handle);
     return out;
 }
 
 std::string outcome_from_memory(const char *path) {
-    std::ifstream in(path, std::ios::binary);
-    std::vector<char> image{std::istreambuf_iterator<char>(in),
-                            std::istreambuf_iterator<char>()};
+    auto image = erts_test::read_file(path);
     void *handle = nullptr;
     char message[512];
     int rc = erts_dlopen_mem(image.data(),
@@ -53,9 +54,7 @@ std::string outcome_from_memory(const char *path) {
         return rc == ERTS_DLOPEN_MEM_DLOPEN_FAILED
                        ? std::string("dlopen failed")
                        : std::string("refused: ") + message;
-    auto value = reinterpret_cast<ValueFn>(dlsym(handle, "legal_value"));
-    std::string out = value ? "value " + std::to_string(value())
-                            : std::string("no legal_value");
+    std::string out = call_legal_value(handle);
     rc = erts_dlclose_mem(handle);
     return rc == ERTS_DLOPEN_MEM_OK ? out : out + ", dlclose failed";
 }
