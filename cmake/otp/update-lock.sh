@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# update-lock.sh <otp-version> [<suite>] [<lock-file>]
+# update-lock.sh <pin> [<suite>] [<lock-file>]
 #
-# Pins the newest Debian revision of `erlang` <otp-version> that the signed
-# Sources index of <suite> (and <suite>-security) lists and the archive
-# serves: downloads it with the ordinary apt client, which checks every file
+# <pin> is an OTP version (the source package `erlang`) or <package>-<version>
+# for another source package (jiffy-1.1.1). Pins the newest Debian revision
+# of it that the signed Sources index of <suite> (and <suite>-security) lists
+# and the archive serves: downloads it with the ordinary apt client, which checks every file
 # against the signed index, and writes its files' sizes and SHA-256 into the
 # lock file (default: debian-sources.lock beside this script) as the first
-# choice for <otp-version>, keeping the older pins after it. Prints what
+# choice for <pin>, keeping the older pins after it. Prints what
 # changed. <suite> defaults to the one the lock file already names.
 #
 # apt runs with a PRIVATE state (its own sources list, lists/, archives/) in
@@ -21,12 +22,16 @@ die() { echo "update-lock: error: $*" >&2; exit 1; }
 log() { echo "update-lock: $*" >&2; }
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-[ $# -ge 1 ] && [ $# -le 3 ] || die "usage: $0 <otp-version> [<suite>] [<lock-file>]"
-otp_version=$1
+[ $# -ge 1 ] && [ $# -le 3 ] || die "usage: $0 <otp-version>|<package>-<version> [<suite>] [<lock-file>]"
+pin=$1
+case $pin in
+    [0-9]*) pkg=erlang upstream_version=$pin ;;
+    *-[0-9]*) pkg=${pin%-*} upstream_version=${pin##*-} ;;
+    *) die "$pin is neither an OTP version nor <package>-<version>" ;;
+esac
 lock=${3:-$here/debian-sources.lock}
-suite=${2:-$(awk -v v="$otp_version" '$1 == v { print $2; exit }' "$lock")}
-[ -n "$suite" ] || die "OTP $otp_version is not in $lock yet: name its Debian suite (e.g. trixie, sid)"
-pkg=erlang
+suite=${2:-$(awk -v v="$pin" '$1 == v { print $2; exit }' "$lock")}
+[ -n "$suite" ] || die "$pin is not in $lock yet: name its Debian suite (e.g. trixie, sid)"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -99,12 +104,13 @@ setup_private_state() {
 }
 
 # Debian versions of $pkg in the private lists whose upstream part (without
-# epoch, Debian revision and +dfsg-style suffix) is $otp_version, newest first.
+# epoch, Debian revision and +dfsg-style suffix) is $upstream_version, newest
+# first.
 matching_versions() {
     local v up sorted=() i j t
     while read -r v; do
         up=${v#*:}; up=${up%-*}; up=${up%%+*}; up=${up%%~*}
-        [ "$up" = "$otp_version" ] && sorted+=("$v")
+        [ "$up" = "$upstream_version" ] && sorted+=("$v")
     done < <(apt-cache "${apt_opts[@]}" showsrc --only-source "$pkg" 2>/dev/null \
              | awk '/^Version:/ { print $2 }' | sort -u)
     # Insertion sort by Debian's own version ordering (a handful of entries).
@@ -144,7 +150,7 @@ log "apt-get update (private state)"
 apt-get "${apt_opts[@]}" -q update >&2 || die "apt-get update failed in the private state"
 
 mapfile -t versions < <(matching_versions)
-[ ${#versions[@]} -gt 0 ] || die "no source package $pkg with upstream version $otp_version in $suite${security_suite:+ or $security_suite}"
+[ ${#versions[@]} -gt 0 ] || die "no source package $pkg with upstream version $upstream_version in $suite${security_suite:+ or $security_suite} (listed: $(apt-cache "${apt_opts[@]}" showsrc --only-source "$pkg" 2>/dev/null | awk '/^Version:/ { printf "%s ", $2 }')none else)"
 
 # apt-get source checks each file against the signed Sources index. An index
 # may list a revision whose files the archive does not serve: try older ones.
@@ -165,27 +171,27 @@ verify_dsc_against_index "$dsc" "$version" || die "$(basename "$dsc") does not m
 # The new lines: the .dsc first, then the files it lists.
 new=$work/new-lines
 {
-    printf '%-10s %-9s %-25s %-44s %-9s %s\n' "$otp_version" "$suite" "$version" \
+    printf '%-10s %-9s %-25s %-44s %-9s %s\n' "$pin" "$suite" "$version" \
         "$(basename "$dsc")" "$(stat -c %s "$dsc")" "$(sha256sum "$dsc" | cut -d' ' -f1)"
     dsc_checksums "$dsc" |
     while read -r sum size name; do
         [ "$(sha256sum "$src_dir/$name" | cut -d' ' -f1)" = "$sum" ] || die "$name does not match $dsc"
-        printf '%-10s %-9s %-25s %-44s %-9s %s\n' "$otp_version" "$suite" "$version" "$name" "$size" "$sum"
+        printf '%-10s %-9s %-25s %-44s %-9s %s\n' "$pin" "$suite" "$version" "$name" "$size" "$sum"
     done
 } > "$new"
 
 # Old pins of this Debian version go; other revisions stay, after the new one.
 updated=$work/lock
-awk -v v="$otp_version" -v d="$version" -v new="$new" '
+awk -v v="$pin" -v d="$version" -v new="$new" '
     function emit() { while ((getline l < new) > 0) print l; done = 1 }
     !/^#/ && $1 == v && !done { emit() }
     !/^#/ && $1 == v && $3 == d { next }
     { print }
     END { if (!done) emit() }' "$lock" > "$updated"
 if cmp -s "$lock" "$updated"; then
-    log "$lock already pins $pkg $version first for OTP $otp_version; nothing changed"
+    log "$lock already pins $pkg $version first for $pin; nothing changed"
 else
     diff -u "$lock" "$updated" || true
     cp "$updated" "$lock"
-    log "$lock now pins $pkg $version for OTP $otp_version"
+    log "$lock now pins $pkg $version for $pin"
 fi
