@@ -83,6 +83,11 @@ echo "--- with_plugin: the escript on $("$stock/erl" -noshell -eval 'io:format("
 [ "$out" = '"hej"' ] || fail_now "with_plugin: the escript printed $out"
 [ -z "$(ls -A "$work/run.tmp")" ] || fail_now "with_plugin: the escript left files in TMPDIR"
 
+# The user's own entry for the library beside the default one: packed once.
+project user_entry '{plugins, [rebar3_priv_nif]}.' '{escript_incl_priv, [{myapp, "*.so"}]}.'
+expect_log user_entry 'rebar3 exit status 0'
+packed user_entry || fail_now "user_entry: the library is not in the escript"
+
 project no_extension '{plugins, [rebar3_priv_nif]}.' '{escript_incl_priv, [{myapp, "seed_c_nif"}]}.'
 expect_log no_extension 'rebar3 exit status 0'
 expect_log no_extension 'escript_incl_priv: {myapp,"seed_c_nif"} matches no file in '
@@ -94,5 +99,5 @@ expect_log no_match 'escript_incl_priv: {myapp,"*.dll"} matches no file in '
 # rebar3 itself then fails on the unknown application; the warning says why.
 expect_log no_match 'escript_incl_priv: {nosuchapp,"*.so"} names no application of the project or its dependencies'
 
-pass "all 4 projects built as they should"
+pass "all 5 projects built as they should"
 finish

@@ -8,8 +8,9 @@
 %% ignored, and the escript fails at run time. With this plugin:
 %%
 %% - the shared libraries of the project's applications and of the
-%%   dependencies named in rebar.config ({App, "*.so"}) are packed by
-%%   default, in addition to what escript_incl_priv names;
+%%   dependencies named in rebar.config ({App, "**/*.so"}: in priv and in
+%%   its subdirectories, such as priv/lib) are packed by default, in
+%%   addition to what escript_incl_priv names;
 %% - before the escript is built, every escript_incl_priv entry that
 %%   matches no file is reported as a warning, with a hint when the name
 %%   lacks the extension.
@@ -28,6 +29,7 @@
 -export([init/1, do/1, format_error/1]).
 
 -define(PROVIDER, priv_nif_check).
+-define(DEFAULT_PATTERN, "**/*.so").
 
 -spec init(rebar_state:t()) -> {ok, rebar_state:t()}.
 init(State0) ->
@@ -44,8 +46,9 @@ init(State0) ->
     Config = rebar_state:get(State1, escript_incl_priv, []),
     %% What the user wrote, kept for the check (init/1 may run twice).
     User = rebar_state:get(State1, priv_nif_user_incl_priv, Config),
-    Defaults = [{App, "*.so"} || App <- app_names(State1),
-                                 not lists:member({App, "*.so"}, Config)],
+    Defaults = [{App, ?DEFAULT_PATTERN}
+                || App <- app_names(State1),
+                   not lists:member({App, ?DEFAULT_PATTERN}, Config)],
     State2 = rebar_state:set(rebar_state:set(State1, priv_nif_user_incl_priv, User),
                              escript_incl_priv, Config ++ Defaults),
     %% escriptize runs the provider hooks of its main application, from the
