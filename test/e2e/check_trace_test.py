@@ -26,7 +26,8 @@ FILE_LOAD = [
 ]
 
 CASES = [
-    # (name, mode, lines of process 1, lines of process 2, expected exit status)
+    # (name, mode and options, lines of process 1, lines of process 2,
+    #  expected exit status)
     ("clean load from memory", "memory", SYSTEM + MEMORY_LOAD, [], 0),
     ("clean load from a file", "file", SYSTEM + FILE_LOAD, [], 0),
     ("memory: split call across a signal", "memory",
@@ -66,6 +67,18 @@ CASES = [
     ("memory: an entry probed through the kernel", "memory", SYSTEM + MEMORY_LOAD +
      ['process_vm_readv(4242, [{iov_base=0x7f00, iov_len=256}], 1, '
       '[{iov_base=0x7f10, iov_len=256}], 1, 0) = 256'], [], 1),
+    ("memory: a test module named after the library looked up", "memory", SYSTEM + MEMORY_LOAD +
+     [f'openat(AT_FDCWD, "/w/run/./{LIB}_tests.beam", O_RDONLY) = -1 ENOENT (No such file or directory)'],
+     [], 0),
+    ("memory: the program's own writes where allowed", "memory --writes-allowed-under test/",
+     SYSTEM + MEMORY_LOAD +
+     ['openat(AT_FDCWD, "test/temp.yml", O_WRONLY|O_CREAT|O_TRUNC, 0666) = 19',
+      'unlink("test/temp.yml") = 0'], [], 0),
+    ("memory: a write outside where writes are allowed", "memory --writes-allowed-under test/",
+     SYSTEM + MEMORY_LOAD +
+     ['openat(AT_FDCWD, "/tmp/test/x", O_WRONLY|O_CREAT|O_TRUNC, 0666) = 19'], [], 1),
+    ("memory: a rename out of where writes are allowed", "memory --writes-allowed-under test/",
+     SYSTEM + MEMORY_LOAD + ['rename("test/x", "/tmp/x") = 0'], [], 1),
     ("file: library not opened", "file", SYSTEM, [], 1),
     ("file: loaded from memory instead", "file", SYSTEM + MEMORY_LOAD, [], 1),
     ("file: creates a file", "file", SYSTEM + FILE_LOAD +
@@ -79,7 +92,7 @@ def run(mode, first, second):
         for pid, lines in (("100", first), ("101", second)):
             with open(f"{prefix}.{pid}", "w") as f:
                 f.write("".join(line + "\n" for line in lines))
-        return subprocess.run([sys.executable, CHECKER, prefix, LIB, mode],
+        return subprocess.run([sys.executable, CHECKER, prefix, LIB] + mode.split(),
                               capture_output=True, text=True)
 
 

@@ -114,12 +114,14 @@ check_tagged_crc_output() {
 # library or a driver, by name) was loaded from a memfd in the strace of
 # TRACE_PREFIX, which opened no file of it and created none (check_trace.py;
 # its mode archive with TRACE_MODE=archive, for a load by a path into an
-# escript's archive).
+# escript's archive; TRACE_WRITES_UNDER=PREFIX allows the program's own
+# files there).
 check_memory_traces() {
     local trace=$1 what=$2 lib
     shift 2
     for lib in "$@"; do
-        if python3 "$E2E_DIR/check_trace.py" "$trace" "$lib" "${TRACE_MODE:-memory}" | sed 's/^/    /'; then
+        if python3 "$E2E_DIR/check_trace.py" "$trace" "$lib" "${TRACE_MODE:-memory}" \
+               ${TRACE_WRITES_UNDER:+--writes-allowed-under "$TRACE_WRITES_UNDER"} | sed 's/^/    /'; then
             pass "$what ($lib): memfd + /proc/PID/fd, no file created, only system shared objects"
         else
             fail "$what ($lib): see the violations above"
