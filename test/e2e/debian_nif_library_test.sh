@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# debian_nif_library_test.sh OTP_ROOT REBAR3 PLUGIN_DIR LIBRARY DSC [P1_UTILS_DEB]
+#
+# A real NIF library, as it is written (its module loads its library by a
+# path under code:priv_dir/1), from Debian's source package DSC, on the
+# patched Erlang/OTP in OTP_ROOT. LIBRARY is one this script has a recipe
+# for: jiffy, stringprep or fast_yaml.
+#   1. its shared library built from the package's sources as its
+#      rebar.config's port_specs and port_env say (the port compiler plugin
+#      that would do it cannot be fetched offline), its modules and its own
+#      eunit tests compiled by OTP_ROOT's erlc;
+#   2. the tests run from the source directory, the library loaded from its
+#      file: the reference counts;
+#   3. a rebar3 project (REBAR3, offline, with the plugin in PLUGIN_DIR)
+#      whose main application holds the test modules and depends on the
+#      library, escriptized; the escript is copied into a directory that
+#      holds nothing else but the data files the tests read from ./test,
+#      and runs them there under strace: the same counts as from the source
+#      directory, the library from a memfd, no .so opened or created
+#      (check_trace.py, mode archive; no file created but what the tests
+#      write themselves), nothing left in TMPDIR.
+# The library is not changed. Its rebar.config.script, which fetches that
+# plugin, is left out of the rebar3 project.
+#
+# ProcessOne's libraries (stringprep, fast_yaml) find their library with
+# p1_utils, whose source package the archive does not serve: P1_UTILS_DEB
+# is Debian's binary package of it, whose modules are compiled again from
+# the abstract code their debug_info holds, by OTP_ROOT's compiler.
+#
+# DSC and P1_UTILS_DEB may also be files that hold the path (as
+# cmake/otp/FetchDebianSource.cmake's RESULT_FILE does).
+set -euo pipefail
+# shellcheck disable=SC2034 # used by lib.sh
+E2E_NAME=debian_nif.${4:-}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+[ $# -ge 5 ] && [ $# -le 6 ] || die "usage: $0 OTP_ROOT REBAR3 PLUGIN_DIR LIBRARY DSC [P1_UTILS_DEB]"
+otp=$1 rebar3=$2 plugin=$3 library=$4 dsc=$5 p1_utils_deb=${6:-}
+require_patched_otp "$otp"
+[ -x "$rebar3" ] || die "$rebar3 not found (build the memnif_checksum_rebar3 target first)"
+resolve() {  # <.dsc, .deb or a file holding its path>
+    local file=$1
+    [ -f "$file" ] || die "$file not found (build the e2e_debian_nif_sources target first)"
+    case $file in *.dsc | *.deb) ;; *) file=$(cat "$file") ;; esac
+    [ -f "$file" ] || die "$file not found (build the e2e_debian_nif_sources target again)"
+    echo "$file"
+}
+dsc=$(resolve "$dsc")
+for tool in dpkg-source dpkg-deb strace g++; do
+    command -v "$tool" > /dev/null || die "$tool not found (cmake/install-debian-deps.sh installs it)"
+done
+
+# --- the recipes: what port_specs and port_env say, and where the tests are
+sources=() cflags=() libs=() data=() tests_in_src=() writes_under=""
+case $library in
+    jiffy)
+        # -Werror left out: a newer compiler's warnings are not this test's
+        # business; debian/rules adds -fsigned-char.
+        app=jiffy so=priv/jiffy.so
+        sources=(c_src/*.c c_src/*.cc c_src/double-conversion/*.cc)
+        cflags=(-O3 -Wall -fsigned-char -Ic_src) libs=(-lstdc++) data=(test/cases) ;;
+    stringprep)
+        app=stringprep so=priv/lib/stringprep.so
+        sources=(c_src/stringprep.cpp) cflags=(-O3 -Wall) libs=(-lstdc++) ;;
+    fast_yaml)
+        # Its tests are in the module itself, under -ifdef(TEST).
+        app=fast_yaml so=priv/lib/fast_yaml.so
+        # They write test/temp_test.yml, and remove it.
+        sources=(c_src/fast_yaml.c) libs=(-lyaml) data=(test/*.yml) tests_in_src=(fast_yaml)
+        writes_under=test/ ;;
+    *) die "no recipe for $library (jiffy, stringprep, fast_yaml)" ;;
+esac
+case $library in
+    stringprep | fast_yaml)
+        [ -n "$p1_utils_deb" ] || die "$library needs P1_UTILS_DEB"
+        p1_utils_deb=$(resolve "$p1_utils_deb") ;;
+    *) p1_utils_deb="" ;;
+esac
+
+make_scratch
+work=$E2E_SCRATCH
+bin=$otp/bin
+otp_release=$("$bin/erl" -noshell -eval 'io:format("~s", [erlang:system_info(otp_release)]), halt().')
+src=$work/$app
+test_ebin=$work/test_ebin
+erl_defs=()
+[ ${#tests_in_src[@]} -eq 0 ] || erl_defs=(-DTEST)
+
+# --- 1. the library and its tests, built ------------------------------------
+dpkg-source --no-check -x "$dsc" "$src" > "$work/dpkg-source.log" 2>&1 \
+    || { cat "$work/dpkg-source.log"; die "dpkg-source -x $dsc failed"; }
+code_path=(-pa "$src/ebin" -pa "$test_ebin")
+checkouts=()
+if [ -n "$p1_utils_deb" ]; then
+    # p1_utils as an application with sources, for _checkouts too.
+    dpkg-deb -x "$p1_utils_deb" "$work/p1_utils.deb"
+    p1=$work/p1_utils
+    mkdir -p "$p1/src" "$p1/ebin"
+    cp -r "$work"/p1_utils.deb/usr/lib/erlang/lib/p1_utils-*/include "$p1/"
+    cp "$work"/p1_utils.deb/usr/lib/erlang/lib/p1_utils-*/ebin/p1_utils.app "$p1/src/p1_utils.app.src"
+    "$bin/erl" -noshell -eval '
+        [Ebin, Src] = init:get_plain_arguments(),
+        [begin
+             {ok, {M, [{debug_info, {debug_info_v1, erl_abstract_code, {Forms, _}}}]}} =
+                 beam_lib:chunks(Beam, [debug_info]),
+             ok = file:write_file(filename:join(Src, atom_to_list(M) ++ ".erl"),
+                                  erl_prettypr:format(erl_syntax:form_list(Forms)))
+         end || Beam <- filelib:wildcard(filename:join(Ebin, "*.beam"))],
+        halt().' -extra "$(echo "$work"/p1_utils.deb/usr/lib/erlang/lib/p1_utils-*/ebin)" "$p1/src"
+    "$bin/erlc" -W0 -I "$p1/include" -o "$p1/ebin" "$p1"/src/*.erl
+    cp "$p1/src/p1_utils.app.src" "$p1/ebin/p1_utils.app"
+    code_path+=(-pa "$p1/ebin")
+    checkouts+=("$p1")
+fi
+include=$("$bin/erl" -noshell -eval \
+    'io:format("~s", [filename:join([code:root_dir(), "usr", "include"])]), halt().')
+mkdir -p "$(dirname "$src/$so")" "$src/ebin" "$work/objects" "$test_ebin"
+objects=()
+for source in "${sources[@]}"; do
+    for file in "$src"/$source; do
+        object=$work/objects/$(basename "$(dirname "$file")")-$(basename "$file").o
+        case $file in
+            *.c) (cd "$src" && gcc -fPIC -g "${cflags[@]}" -I"$include" -c "$file" -o "$object") ;;
+            *) (cd "$src" && g++ -fPIC -g "${cflags[@]}" -I"$include" -c "$file" -o "$object") ;;
+        esac
+        objects+=("$object")
+    done
+done
+g++ -shared -o "$src/$so" "${objects[@]}" "${libs[@]}"
+cp "$src/src/$app.app.src" "$src/ebin/$app.app"
+"$bin/erlc" -W0 "${erl_defs[@]}" -o "$src/ebin" "$src"/src/*.erl
+"$bin/erlc" -W0 -I "$src/test" -o "$test_ebin" "$src"/test/*.erl
+mapfile -t test_modules < <(find "$src/test" -name "*.erl" -printf "%f\n" | sed "s/\\.erl$//" | sort)
+test_modules+=("${tests_in_src[@]}")
+log "$app $(sed -n 's/.*{vsn, *"\(.*\)"}.*/\1/p' "$src/src/$app.app.src") from $(basename "$dsc"), OTP $otp_release: test modules ${test_modules[*]}"
+
+# eunit's summary line as "passed failed skipped" (0 0 0 when there is none).
+counts() {
+    sed -n -e 's/^ *All \([0-9]*\) tests passed\..*/\1 0 0/p' \
+        -e 's/^ *Failed: \([0-9]*\)\. *Skipped: \([0-9]*\)\. *Passed: \([0-9]*\)\..*/\3 \1 \2/p' \
+        -e 's/^ *Test passed\./1 0 0/p' "$1" | tail -n 1
+}
+modules_list=$(IFS=,; echo "${test_modules[*]}")
+
+# --- 2. from the source directory: the library from its file -----------------
+(cd "$src" && "$bin/erl" -noshell "${code_path[@]}" -eval "
+    halt(case eunit:test([$modules_list], []) of ok -> 0; _ -> 1 end)." \
+    > "$work/directory.log" 2>&1) || { cat "$work/directory.log"; fail_now "the tests fail from the source directory"; }
+reference=$(counts "$work/directory.log")
+read -r ref_passed _ _ <<< "$reference"
+[ "${ref_passed:-0}" -gt 0 ] || { cat "$work/directory.log"; fail_now "no eunit summary from the source directory"; }
+log "from the source directory ($(basename "$so") from its file): passed, failed, skipped: $reference"
+
+# --- 3. one escript, with nothing beside it but the tests' data ----------------
+project=$work/project
+mkdir -p "$project/src" "$project/_checkouts"
+cp -r "$src" "$project/_checkouts/$app"
+rm -rf "$project/_checkouts/$app/ebin" "$project/_checkouts/$app/rebar.config.script"
+for dir in "${checkouts[@]}"; do
+    cp -r "$dir" "$project/_checkouts/"
+    rm -rf "$project/_checkouts/$(basename "$dir")/ebin"
+done
+ln -s "$plugin" "$project/_checkouts/rebar3_priv_nif"
+cp "$src"/test/*.erl "$project/src/"
+cp "$src"/test/*.hrl "$project/src/" 2>/dev/null || true
+cat > "$project/src/escript_eunit.app.src" <<EOF
+{application, escript_eunit,
+ [{description, "a NIF library's own eunit tests, as an escript"}, {vsn, "1.0.0"},
+  {registered, []}, {applications, [kernel, stdlib, $app]}, {env, []},
+  {modules, []}]}.
+EOF
+cat > "$project/src/escript_eunit.erl" <<EOF
+-module(escript_eunit).
+-export([main/1]).
+main(_) ->
+    halt(case eunit:test([$modules_list], []) of ok -> 0; _ -> 1 end).
+EOF
+{
+    echo "{deps, [$app]}."
+    echo '{plugins, [rebar3_priv_nif]}.'
+    echo '{escript_main_app, escript_eunit}.'
+    [ ${#tests_in_src[@]} -eq 0 ] || echo "{overrides, [{add, $app, [{erl_opts, [{d, 'TEST'}]}]}]}."
+} > "$project/rebar.config"
+(cd "$project" && env -i PATH="$bin:/usr/bin:/bin" HOME="$work/home" REBAR_OFFLINE=1 \
+     REBAR_CACHE_DIR="$work/cache" REBAR_GLOBAL_CONFIG_DIR="$work/global" \
+     "$rebar3" escriptize) > "$work/rebar3.log" 2>&1 \
+    || { cat "$work/rebar3.log"; fail_now "rebar3 escriptize failed"; }
+escript_file=$project/_build/default/bin/escript_eunit
+[ -f "$escript_file" ] || fail_now "rebar3 wrote no $escript_file"
+
+run=$work/run
+mkdir -p "$run" "$run.tmp"
+for pattern in "${data[@]}"; do
+    for file in "$src"/$pattern; do
+        mkdir -p "$run/$(dirname "${file#"$src"/}")"
+        cp -r "$file" "$run/${file#"$src"/}"
+    done
+done
+cp "$escript_file" "$run/escript_eunit"
+(cd "$run" && env -i PATH="$bin:/usr/bin:/bin" TMPDIR="$run.tmp" \
+     strace -f -ff -qq -s 4096 -o "$work/trace" ./escript_eunit > "$work/escript.log" 2>&1) \
+    || { cat "$work/escript.log"; fail_now "the tests fail from the escript"; }
+from_escript=$(counts "$work/escript.log")
+if [ "$from_escript" = "$reference" ]; then
+    pass "from the escript ($(basename "$so") from memory): $from_escript, as from the source directory"
+else
+    cat "$work/escript.log"
+    fail "from the escript: $from_escript; from the source directory: $reference"
+fi
+TRACE_MODE=archive TRACE_WRITES_UNDER=$writes_under check_memory_traces "$work/trace" "the escript's strace" "$(basename "$so" .so)"
+[ -z "$(ls -A "$run.tmp")" ] || fail "the escript left files in TMPDIR: $(ls -A "$run.tmp")"
+finish
