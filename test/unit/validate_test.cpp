@@ -618,6 +618,15 @@ const std::vector<BrokenCase> &broken_cases() {
                  "dynamic section: DT_RELA relocation 0 refers to the "
                  "object's thread-local storage, but there is no PT_TLS "
                  "segment"},
+                {"tls_reloc_names_function",
+                 "dynamic section: DT_RELA relocation * has the "
+                 "thread-local type *, but names symbol "
+                 "'_ITM_deregisterTMCloneTable', which is not "
+                 "thread-local"},
+                {"glob_dat_names_tls_symbol",
+                 "dynamic section: DT_RELA relocation * fills a GOT or PLT "
+                 "slot (type *) with the thread-local symbol "
+                 "'__gmon_start__'"},
                 {"sysv_hash_chain_loops",
                  format("dynamic section: DT_HASH chains enter symbol %u "
                         "twice, a chain may not end",
@@ -743,6 +752,10 @@ TEST(FuzzRegressions, EachIsRefusedWithItsRulesMessage) {
              "dynamic section: function symbol 'nif_init' at 0x1200 is "
              "inside the function at 0x11b0 (unwind table), not at its "
              "start"},
+            {"tlsdesc_names_function_crashed_dlopen.bin",
+             "dynamic section: DT_JMPREL relocation 5 has the thread-local "
+             "type 36, but names symbol 'enif_realloc_binary', which is not "
+             "thread-local"},
             {"glob_dat_with_addend_crashed_dlopen.bin",
              "dynamic section: DT_JMPREL relocation 4 fills a GOT or PLT "
              "slot with its symbol's address plus 16711680, but that "

@@ -1874,11 +1874,57 @@ private:
                         what,
                         (unsigned long long)i,
                         type);
+        if (symbol != 0 && !check_reloc_tls_agreement(type, symbol, i, what))
+            return false;
 #    else
         (void)type, (void)symbol, (void)where, (void)plt, (void)i, (void)what;
 #    endif
         return true;
     }
+
+#    if ERTS_DLOPEN_MEM_RELOC_VALUES
+    /* A thread-local relocation takes its symbol's module and offset in a
+     * PT_TLS block: glibc computes them for any symbol, and a TLSDESC one
+     * for a function (whose module has no TLS block) divides by its
+     * alignment, 0: SIGFPE in the dynamic linker. Linkers name an STT_TLS
+     * symbol there, or a local symbol of the object's own TLS block (gold:
+     * the section symbol of .tbss), which binds to the object itself. A
+     * GOT slot filled with a thread-local symbol holds an offset, not an
+     * address; no linker writes that either. */
+    bool check_reloc_tls_agreement(unsigned type,
+                                   uint64_t symbol,
+                                   uint64_t i,
+                                   const char *what) noexcept {
+        uint64_t offset = 0;
+        Sym sym;
+        file_backed(symtab_ + symbol * sizeof(Sym),
+                    sizeof(Sym),
+                    &offset); /* checked by check_symbol */
+        memcpy(&sym, image_ + offset, sizeof sym);
+        bool tls_symbol = (sym.st_info & 0xf) == STT_TLS;
+        bool tls_type = type == kRelocDtpmod || type == kRelocDtpoff ||
+                        type == kRelocTpoff || type == kRelocTlsdesc;
+        bool own_block = (sym.st_info >> 4) == STB_LOCAL &&
+                         sym.st_shndx != SHN_UNDEF && tls_.p_type == PT_TLS;
+        if (tls_type && !tls_symbol && !own_block)
+            return fail("dynamic section: %s relocation %llu has the "
+                        "thread-local type %u, but names symbol '%.64s', "
+                        "which is not thread-local",
+                        what,
+                        (unsigned long long)i,
+                        type,
+                        PrintableName(string_at(sym.st_name)).text);
+        if (tls_symbol && (type == kRelocGlobDat || type == kRelocJumpSlot))
+            return fail("dynamic section: %s relocation %llu fills a GOT or "
+                        "PLT slot (type %u) with the thread-local symbol "
+                        "'%.64s'",
+                        what,
+                        (unsigned long long)i,
+                        type,
+                        PrintableName(string_at(sym.st_name)).text);
+        return true;
+    }
+#    endif
 
     /* JUMP_SLOT relocations fill the PLT's slots of the global offset
      * table, after the three the dynamic linker reserves at DT_PLTGOT, in
