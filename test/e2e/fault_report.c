@@ -2,23 +2,22 @@
 //
 // fault_report.so, preloaded (LD_PRELOAD) into a VM that the torture test
 // feeds mutants: when the process faults (SIGSEGV, SIGBUS, SIGILL, SIGFPE),
-// it writes to the file named by FAULT_REPORT where it was, and then dies of
-// the signal as it would have:
+// it writes to the file named by FAULT_REPORT whose code was running
+// (test/fuzz/fault_owner.h: the library, whose mapping's path contains
+// FAULT_REPORT_LIBRARY, the dynamic linker, erts, or unattributed) and
+// where, and then dies of the signal as it would have:
 //
 //   signal 0xb addr 0x... pc 0x... sp_word 0x...
+//   owner library
 //   maps                   (then /proc/self/maps as it was)
-//   frames                 (then "frame 0x..." a line, innermost first)
 //
-// sp_word is the word on top of the stack: the return address when the
-// fault is a call to an address that cannot be executed. The test tells
-// from these whose code was running (test/e2e/torture_test.escript).
-// Only async-signal-safe calls once the signal is taken, except backtrace(),
-// whose library is loaded ahead (see its manual page). backtrace() comes
-// last: at a pc where nothing is mapped, the unwinder faults reading it,
-// and the report ends there.
+// Only async-signal-safe calls once the signal is taken, except
+// backtrace(), whose library fault_owner_init() loads ahead (see its
+// manual page).
 
 #define _GNU_SOURCE
-#include <execinfo.h>
+#include "fault_owner.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -55,38 +54,22 @@ static void put_hex(int fd, const char *before, uintptr_t value) {
     put(fd, text + at);
 }
 
-static void context_pc_sp(const ucontext_t *uc, uintptr_t *pc, uintptr_t *sp) {
-#if defined(__x86_64__)
-    *pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-    *sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
-#elif defined(__aarch64__)
-    *pc = (uintptr_t)uc->uc_mcontext.pc;
-    *sp = (uintptr_t)uc->uc_mcontext.sp;
-#else
-    (void)uc;
-    *pc = 0;
-    *sp = 0;
-#endif
-}
-
 static void on_fault(int sig, siginfo_t *info, void *context) {
     int fd = open(report_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd >= 0) {
-        uintptr_t pc, sp, sp_word = 0;
-        void *frames[64];
+        uintptr_t pc, sp_word;
+        enum fault_owner owner = fault_owner_of(context, &pc, &sp_word);
         char buf[4096];
         ssize_t n;
-        int count, maps;
+        int maps;
 
-        context_pc_sp((const ucontext_t *)context, &pc, &sp);
-        if (sp != 0 && sp % sizeof(uintptr_t) == 0)
-            sp_word = *(const uintptr_t *)sp;
         put_hex(fd, "signal ", (uintptr_t)sig);
         put_hex(fd, " addr ", (uintptr_t)info->si_addr);
         put_hex(fd, " pc ", pc);
         put_hex(fd, " sp_word ", sp_word);
-        put(fd, "\n");
-        put(fd, "maps\n");
+        put(fd, "\nowner ");
+        put(fd, fault_owner_name(owner));
+        put(fd, "\nmaps\n");
         maps = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
         while (maps >= 0 && (n = read(maps, buf, sizeof buf)) > 0) {
             if (write(fd, buf, (size_t)n) != n)
@@ -94,12 +77,6 @@ static void on_fault(int sig, siginfo_t *info, void *context) {
         }
         if (maps >= 0)
             close(maps);
-        put(fd, "frames\n");
-        count = backtrace(frames, 64);
-        for (int i = 0; i < count; i++) {
-            put_hex(fd, "frame ", (uintptr_t)frames[i]);
-            put(fd, "\n");
-        }
         close(fd);
     }
     /* Returning re-runs the faulting instruction, now with the default
@@ -112,13 +89,13 @@ static void on_fault(int sig, siginfo_t *info, void *context) {
 
 __attribute__((constructor)) static void install_fault_report(void) {
     const char *path = getenv("FAULT_REPORT");
+    const char *library = getenv("FAULT_REPORT_LIBRARY");
     struct sigaction action;
-    void *frame;
 
     if (path == NULL || strlen(path) >= sizeof report_path)
         return;
     strcpy(report_path, path);
-    backtrace(&frame, 1);
+    fault_owner_init(library != NULL ? library : "");
     memset(&action, 0, sizeof action);
     action.sa_sigaction = on_fault;
     action.sa_flags = SA_SIGINFO;

@@ -17,14 +17,15 @@
 %% mutant. Edits that move a reference onto another target (a relocation's
 %% offset, symbol or addend, a symbol's value, DT_INIT or DT_FINI: the
 %% REFERENCE_FIELDS that load_mutation_run --print-reference-fields lists)
-%% are out of the validator's scope, as edits of the code are: such a library can run
-%% astray in its own code (its init or load function, a destructor), and the
-%% dynamic linker that called it can die of what it left. So a death in the
-%% library's own code, or in the dynamic linker or a hang after edits of such
-%% fields alone, is counted as out of scope. Any other death (in erts above
-%% all, which must read every entry safely), one that cannot be attributed,
-%% a hang, or an answer other than ok or {error, {Atom, Text}} fails the
-%% test, and its mutant and fault report are kept in KEEP_DIR. In the end
+%% are out of the validator's scope, as edits of the code are: such a
+%% library can run astray in its own code (its init or load function, a
+%% destructor, a jump through a moved pointer), and the dynamic linker that
+%% called it can die of what it left. So a death in the library's own code,
+%% and a death or a hang after edits of such fields alone anywhere but in
+%% erts (which must read every entry safely), are counted as out of scope.
+%% Any other death, a hang, or an answer other than ok or {error, {Atom,
+%% Text}} fails the test, and its mutant and fault report are kept in
+%% KEEP_DIR. In the end
 %% the last VM has the file descriptors it had after its start, and
 %% /dev/shm what it held before. Prints a table of the outcomes.
 -mode(compile).
@@ -126,7 +127,8 @@ load_in({Peer, OsPid} = Child, Mutant, Env) ->
 
 fails(ok) -> false;
 fails({died, library, _}) -> false;
-fails({died, dynamic_linker, rebinding}) -> false;
+fails({died, erts, _}) -> true;
+fails({died, _, rebinding}) -> false;
 fails({hung, rebinding}) -> false;
 fails(Answer) when is_atom(Answer) -> false;
 fails(_) -> true.
@@ -162,7 +164,9 @@ ensure_child(none, Env) ->
     {ok, Peer, _Node} =
         peer:start(#{connection => standard_io, exec => Erl,
                      env => [{"LD_PRELOAD", maps:get(preload, Env)},
-                             {"FAULT_REPORT", Report}]}),
+                             {"FAULT_REPORT", Report},
+                             {"FAULT_REPORT_LIBRARY",
+                              filename:basename(?LABEL, ".so")}]}),
     {module, torture_child} =
         peer:call(Peer, code, load_binary,
                   [torture_child, "torture_child.erl",
@@ -191,85 +195,18 @@ wait_for_exit(OsPid, Tries) ->
         false -> ok
     end.
 
-%% Whose code the dead VM was running, from fault_report.so's report: the
-%% innermost frame that is not the C library's or the reporter's own.
-%% When the faulting address cannot be executed (a call through a bad
-%% pointer), the word on top of the stack, the return address, comes first.
+%% Whose code the dead VM was running, from fault_report.so's report
+%% (test/fuzz/fault_owner.h says how it is found): library, dynamic_linker,
+%% erts or unattributed.
 death_owner(Report) ->
     case file:read_file(Report) of
         {ok, <<"signal ", _/binary>> = Text} ->
-            [First | Lines] = string:lexemes(Text, "\n"),
-            #{pc := Pc, sp_word := SpWord} = report_fields(First),
-            {Frames, Maps} = frames_and_maps(Lines),
-            Where = fun(Address) -> mapping_of(Address, Maps) end,
-            Called = case lists:member($x, element(1, Where(Pc))) of
-                         true -> Pc;
-                         false -> SpWord
-                     end,
-            Owners = [owner(element(2, Where(A))) || A <- [Called | Frames]],
-            case [O || O <- Owners, O =/= system] of
-                [Owner | _] -> Owner;
-                [] -> unattributed
+            case [Owner || <<"owner ", Owner/binary>> <- string:lexemes(Text, "\n")] of
+                [Owner | _] -> binary_to_atom(Owner);
+                [] -> no_fault_report
             end;
         _ ->
             no_fault_report
-    end.
-
-report_fields(Line) ->
-    Words = string:lexemes(Line, " "),
-    maps:from_list(pairs(Words)).
-
-pairs([Key, Value | Rest]) ->
-    [{binary_to_atom(Key), hex(Value)} | pairs(Rest)];
-pairs([]) ->
-    [].
-
-%% The report ends where the reporter died, if it did: in its frames at
-%% best, or before its mappings.
-frames_and_maps([<<"maps">> | Lines]) ->
-    {MapLines, FrameLines} = lists:splitwith(fun(L) -> L =/= <<"frames">> end,
-                                             Lines),
-    {[hex(Hex) || <<"frame ", Hex/binary>> <- FrameLines],
-     [parse_mapping(L) || L <- MapLines]};
-frames_and_maps(_Cut) ->
-    {[], []}.
-
-hex(<<"0x", Hex/binary>>) -> binary_to_integer(Hex, 16).
-
-%% "start-end perms offset dev inode path" -> {Start, End, Perms, Path};
-%% an address in no mapping has no rights and no path.
-parse_mapping(Line) ->
-    [Range, Perms, _Offset, _Dev, _Inode | Path] =
-        string:lexemes(Line, " "),
-    [Start, End] = string:lexemes(Range, "-"),
-    {binary_to_integer(Start, 16), binary_to_integer(End, 16),
-     binary_to_list(Perms), binary_to_list(iolist_to_binary(lists:join(" ", Path)))}.
-
-mapping_of(Address, Maps) ->
-    case [{Perms, Path} || {Start, End, Perms, Path} <- Maps,
-                           Address >= Start, Address < End] of
-        [Found | _] -> Found;
-        [] -> {"", ""}
-    end.
-
-owner(Path) ->
-    Base = filename:basename(Path),
-    case string:find(Path, filename:basename(?LABEL, ".so")) of
-        nomatch when Base =:= "beam.smp" -> erts;
-        nomatch ->
-            case lists:prefix("ld-linux", Base) orelse lists:prefix("ld.so", Base) of
-                true -> dynamic_linker;
-                false -> system_or_unknown(Base)
-            end;
-        _ -> library
-    end.
-
-system_or_unknown(Base) ->
-    System = ["libc.so", "libm.so", "libpthread.so", "libgcc_s.so",
-              "libstdc++.so", "fault_report.so", "[vdso]"],
-    case lists:any(fun(Prefix) -> lists:prefix(Prefix, Base) end, System) of
-        true -> system;
-        false -> unattributed
     end.
 
 %% A mutant and the offsets of the bytes edited, or truncated.
@@ -349,10 +286,10 @@ format_outcome({hung, rebinding}) ->
 format_outcome({hung, other}) -> "hung";
 format_outcome({died, library, _}) ->
     "died in the library's own code (out of scope)";
-format_outcome({died, dynamic_linker, rebinding}) ->
-    "died in ld.so, references moved (out of scope)";
+format_outcome({died, erts, rebinding}) ->
+    "died: erts, references moved";
 format_outcome({died, Owner, rebinding}) ->
-    io_lib:format("died: ~p, references moved", [Owner]);
+    io_lib:format("died in ~p, references moved (out of scope)", [Owner]);
 format_outcome({died, Owner, other}) ->
     io_lib:format("died: ~p", [Owner]);
 format_outcome(Atom) when is_atom(Atom) ->

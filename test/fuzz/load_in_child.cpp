@@ -121,7 +121,60 @@ READS_LIBRARY_MEMORY const char *walk_entry(const Segments &s,
 struct ChildReport {
     LoadOutcome outcome;
     char detail[512];
+    fault_owner owner;
+    uintptr_t pc;
 };
+
+// ---------------------------------------------------------------------------
+// In the child: a fault, an abort or the alarm of a hang writes whose code
+// was running into the report pipe, then the child dies of the signal.
+
+const int dying_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGALRM};
+int report_fd = -1;
+
+void on_dying_signal(int sig, siginfo_t *info, void *context) {
+    uintptr_t sp_word;
+    ChildReport r{};
+    r.outcome = sig == SIGALRM ? LoadOutcome::hung : LoadOutcome::killed;
+    r.owner = fault_owner_of(context, &r.pc, &sp_word);
+    ssize_t ignored = write(report_fd, &r, sizeof r);
+    (void)ignored;
+    // Returning re-runs a faulting instruction with the default action; a
+    // signal sent (the alarm, abort()) is sent again.
+    signal(sig, SIG_DFL);
+    if (info->si_code <= 0)
+        raise(sig);
+}
+
+// An enif_* stub called (nif_api_stubs.c): the caller's owner, then the
+// child dies of SIGABRT, as it would in abort().
+extern "C" [[noreturn]] void nif_api_called(const char *name, void *caller) {
+    ChildReport r{};
+    r.outcome = LoadOutcome::killed;
+    r.pc = reinterpret_cast<uintptr_t>(caller);
+    r.owner = fault_owner_of_address(r.pc);
+    std::snprintf(r.detail, sizeof r.detail, "%s called", name);
+    ssize_t ignored = write(report_fd, &r, sizeof r);
+    (void)ignored;
+    signal(SIGABRT, SIG_DFL);
+    raise(SIGABRT);
+    _exit(134);
+}
+
+void install_report_on_dying_signal(int fd) {
+    static char alternate_stack[1 << 16];
+    stack_t stack{};
+    stack.ss_sp = alternate_stack;
+    stack.ss_size = sizeof alternate_stack;
+    sigaltstack(&stack, nullptr);
+    report_fd = fd;
+    struct sigaction action {};
+    action.sa_sigaction = on_dying_signal;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&action.sa_mask);
+    for (int sig : dying_signals)
+        sigaction(sig, &action, nullptr);
+}
 
 ChildReport run_child(const uint8_t *image, size_t size) {
     ChildReport r{LoadOutcome::loaded, {}};
@@ -196,6 +249,9 @@ LoadVerdict load_in_child(const uint8_t *image,
     if (erts_dlopen_mem_validate(image, size, message, sizeof message) !=
         ERTS_DLOPEN_MEM_OK)
         return {LoadOutcome::refused, 0, message};
+    // Once, in this process: what the children's handlers need.
+    static const bool owner_known = (fault_owner_init("/memfd:fuzz"), true);
+    (void)owner_known;
 
     int fds[2];
     if (pipe(fds) != 0) {
@@ -210,6 +266,7 @@ LoadVerdict load_in_child(const uint8_t *image,
     }
     if (pid == 0) {
         close(fds[0]);
+        install_report_on_dying_signal(fds[1]);
         alarm(timeout_seconds); // SIGALRM ends a hang
         ChildReport r = run_child(image, size);
         ssize_t ignored = write(fds[1], &r, sizeof r);
@@ -235,12 +292,23 @@ LoadVerdict load_in_child(const uint8_t *image,
     }
     if (WIFSIGNALED(status)) {
         int sig = WTERMSIG(status);
-        return {sig == SIGALRM ? LoadOutcome::hung : LoadOutcome::killed,
-                sig,
-                strsignal(sig)};
+        LoadVerdict v{sig == SIGALRM ? LoadOutcome::hung : LoadOutcome::killed,
+                      sig,
+                      strsignal(sig)};
+        if (got == sizeof r) {
+            v.owner = r.owner;
+            v.pc = r.pc;
+            r.detail[sizeof r.detail - 1] = '\0';
+            if (r.detail[0] != '\0')
+                v.detail += std::string(": ") + r.detail;
+        }
+        return v;
     }
-    if (WEXITSTATUS(status) == 127)
-        return {LoadOutcome::ld_so_abort, 0, "exit status 127"};
+    if (WEXITSTATUS(status) == 127) {
+        LoadVerdict v{LoadOutcome::ld_so_abort, 0, "exit status 127"};
+        v.owner = FAULT_OWNER_DYNAMIC_LINKER;
+        return v;
+    }
     if (WEXITSTATUS(status) != 0 || got != sizeof r)
         return {LoadOutcome::killed, 0, "child exited without a report"};
     r.detail[sizeof r.detail - 1] = '\0';

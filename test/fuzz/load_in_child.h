@@ -14,6 +14,8 @@
 #ifndef LOAD_IN_CHILD_H
 #define LOAD_IN_CHILD_H
 
+#include "fault_owner.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -37,10 +39,17 @@ struct LoadVerdict {
     LoadOutcome outcome;
     int signal = 0;     // for killed
     std::string detail; // the loader's or the entry check's message
+    // For killed, hung and ld_so_abort: whose code was running (the child's
+    // fault handler says; fault_owner.h), and where.
+    fault_owner owner = FAULT_OWNER_UNATTRIBUTED;
+    uintptr_t pc = 0;
 };
 
 // Validates image; when accepted, loads it in a child process as described
-// above, with a time limit of timeout_seconds.
+// above, with a time limit of timeout_seconds. A child that dies or hangs
+// reports whose code was running: the library's (its memfd), the dynamic
+// linker's, or this program's, which holds the loader and the entry walk,
+// the code erts runs.
 LoadVerdict load_in_child(const uint8_t *image,
                           size_t size,
                           unsigned timeout_seconds = 10);

@@ -21,8 +21,19 @@
 // relocation's offset, symbol and addend, each dynamic symbol's value, and
 // the values of DT_INIT and DT_FINI (the torture test's out-of-scope class).
 //
-// Outside --code, a mutant that kills the child is a finding: it is written
-// to DIR (if given) and the exit status is 1.
+// Each kill and hang is counted under whose code was running (the child's
+// fault handler says: the library, the dynamic linker, or erts, which this
+// program stands for; fault_owner.h) and what the edit touched: only
+// fields that say where a reference goes ("rebinding", the fields
+// --print-reference-fields lists), anything else, or a truncation. A death
+// after edits of both kinds that the rebinding edits alone reproduce is
+// counted as theirs ("rebinding edit among others"). As in
+// e2e.torture, a death in the library's own code, and a death or hang
+// after a rebinding edit anywhere but in erts, are out of the validator's
+// scope: such a library runs astray in its own code, or gives the dynamic
+// linker what a library built that way would (docs/design.md).
+// Outside --code, any other kill, hang or ld.so assertion is a finding: it
+// is written to DIR (if given) and the exit status is 1.
 
 #include "load_in_child.h"
 
@@ -41,6 +52,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -208,7 +220,77 @@ std::vector<Region> reference_fields_of(const std::vector<uint8_t> &image) {
 struct Tally {
     std::map<LoadOutcome, unsigned long> outcomes;
     std::map<std::string, unsigned long> findings_by_region;
+    std::map<std::string, unsigned long> deaths; // by owner and edit class
 };
+
+enum class EditClass { truncation, rebinding, rebinding_among_others, other };
+
+const char *edit_class_name(EditClass c) {
+    switch (c) {
+    case EditClass::truncation:
+        return "truncation";
+    case EditClass::rebinding:
+        return "rebinding edit";
+    case EditClass::rebinding_among_others:
+        return "rebinding edit among others";
+    case EditClass::other:
+        break;
+    }
+    return "other edit";
+}
+
+bool in_fields(size_t at, const std::vector<Region> &fields) {
+    return std::any_of(fields.begin(), fields.end(), [at](const Region &f) {
+        return at >= f.offset && at < f.offset + f.size;
+    });
+}
+
+// rebinding when every edited byte lies in a field that only says where a
+// reference goes.
+EditClass edit_class(bool truncated,
+                     const std::vector<size_t> &edited,
+                     const std::vector<Region> &reference_fields) {
+    if (truncated)
+        return EditClass::truncation;
+    for (size_t at : edited)
+        if (!in_fields(at, reference_fields))
+            return EditClass::other;
+    return EditClass::rebinding;
+}
+
+// A death after edits of reference fields and others may be the rebinding
+// edits' alone: the original with only those bytes edited, loaded again.
+// Its verdict if it dies too (of any cause), else nothing.
+std::optional<LoadVerdict>
+death_by_rebinding_alone(const std::vector<uint8_t> &original,
+                         const std::vector<uint8_t> &mutant,
+                         const std::vector<size_t> &edited,
+                         const std::vector<Region> &reference_fields) {
+    std::vector<uint8_t> alone = original;
+    bool any = false;
+    for (size_t at : edited)
+        if (in_fields(at, reference_fields)) {
+            alone[at] = mutant[at];
+            any = true;
+        }
+    if (!any)
+        return std::nullopt;
+    LoadVerdict v = load_in_child(alone.data(), alone.size());
+    if (!is_finding(v.outcome))
+        return std::nullopt;
+    return v;
+}
+
+// What the validator does not answer for (e2e.torture's rule, the same): a
+// death in the library's own code, and a death or hang after a rebinding
+// edit anywhere but in erts, which must read every entry safely.
+bool out_of_scope(const LoadVerdict &v, EditClass c) {
+    if (v.outcome == LoadOutcome::killed && v.owner == FAULT_OWNER_LIBRARY)
+        return true;
+    return (v.outcome == LoadOutcome::killed ||
+            v.outcome == LoadOutcome::hung) &&
+           c == EditClass::rebinding && v.owner != FAULT_OWNER_ERTS;
+}
 
 } // namespace
 
@@ -290,19 +372,25 @@ int main(int argc, char **argv) {
                          path);
             return 2;
         }
+        const std::vector<Region> reference_fields =
+                reference_fields_of(original);
         Tally tally;
-        unsigned long code_changed_kills = 0;
+        unsigned long code_changed_kills = 0, out_of_scope_deaths = 0;
         for (unsigned long m = 0; m < mutations; m++) {
             std::vector<uint8_t> image = original;
             std::string where;
+            std::vector<size_t> edited;
+            bool truncated = false;
             if (!code && rng() % 8 == 0) {
                 image.resize(rng() % image.size());
                 where = "truncation";
+                truncated = true;
             } else {
                 unsigned edits = 1 + rng() % max_edits;
                 for (unsigned e = 0; e < edits; e++) {
                     const Region &r = regions[rng() % regions.size()];
                     size_t at = r.offset + rng() % r.size;
+                    edited.push_back(at);
                     switch (rng() % 4) {
                     case 0:
                         image[at] ^= uint8_t(1u << (rng() % 8));
@@ -325,19 +413,44 @@ int main(int argc, char **argv) {
             tally.outcomes[v.outcome]++;
             if (!is_finding(v.outcome))
                 continue;
+            EditClass c = edit_class(truncated, edited, reference_fields);
+            if (!code && c == EditClass::other) {
+                if (auto alone = death_by_rebinding_alone(
+                            original, image, edited, reference_fields)) {
+                    c = EditClass::rebinding_among_others;
+                    v = *alone;
+                }
+            }
+            bool counted_apart =
+                    code || out_of_scope(v,
+                                         c == EditClass::rebinding_among_others
+                                                 ? EditClass::rebinding
+                                                 : c);
+            tally.deaths[std::string(outcome_name(v.outcome)) + " in " +
+                         fault_owner_name(v.owner) + ", " +
+                         (code ? "code edit" : edit_class_name(c)) +
+                         (counted_apart ? "" : ": FINDING")]++;
             // The edits are where the mode put them: in the code, or never.
             if (code) {
                 code_changed_kills++;
                 continue;
             }
+            if (counted_apart) {
+                out_of_scope_deaths++;
+                continue;
+            }
             tally.findings_by_region[where]++;
             total_findings++;
             std::fprintf(stderr,
-                         "finding: %s mutant %lu (%s): %s %s\n",
+                         "finding: %s mutant %lu (%s, %s): %s in %s at "
+                         "%#" PRIxPTR " %s\n",
                          path,
                          m,
                          where.c_str(),
+                         edit_class_name(c),
                          outcome_name(v.outcome),
+                         fault_owner_name(v.owner),
+                         v.pc,
                          v.detail.c_str());
             if (!findings_dir.empty()) {
                 std::string name =
@@ -366,6 +479,11 @@ int main(int argc, char **argv) {
         std::printf("  %-32s %8lu\n",
                     "kills by edits of the code",
                     code_changed_kills);
+        std::printf("  %-32s %8lu\n",
+                    "deaths out of scope",
+                    out_of_scope_deaths);
+        for (const auto &[what, n] : tally.deaths)
+            std::printf("    %-54s %8lu\n", what.c_str(), n);
         for (const auto &[region, n] : tally.findings_by_region)
             std::printf("  finding in %-24s %8lu\n", region.c_str(), n);
     }
