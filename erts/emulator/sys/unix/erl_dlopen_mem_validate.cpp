@@ -154,6 +154,8 @@ const unsigned kRelocTlsdesc = R_X86_64_TLSDESC;
 const unsigned kRelocDtpmod = R_X86_64_DTPMOD64;
 const unsigned kRelocDtpoff = R_X86_64_DTPOFF64;
 const unsigned kRelocTpoff = R_X86_64_TPOFF64;
+const unsigned kRelocSize32 = R_X86_64_SIZE32;
+const unsigned kRelocSize64 = R_X86_64_SIZE64;
 /* The psABI computes GLOB_DAT and JUMP_SLOT as S, and no linker writes an
  * addend there. glibc 2.36 ignores one when it binds at load (measured),
  * so this is a rule of form: an addend there means the table was altered. */
@@ -190,6 +192,9 @@ const unsigned kRelocTlsdesc = R_AARCH64_TLSDESC;
 const unsigned kRelocDtpmod = 1028;
 const unsigned kRelocDtpoff = 1029;
 const unsigned kRelocTpoff = 1030;
+/* No size relocations: no type is these. */
+const unsigned kRelocSize32 = ~0u;
+const unsigned kRelocSize64 = ~0u;
 /* The AArch64 psABI computes GLOB_DAT and JUMP_SLOT as S + A. */
 const bool kSlotsTakeAddend = true;
 bool reloc_type_applied(unsigned type) noexcept {
@@ -1874,7 +1879,7 @@ private:
                         what,
                         (unsigned long long)i,
                         type);
-        if (symbol != 0 && !check_reloc_tls_agreement(type, symbol, i, what))
+        if (symbol != 0 && !check_reloc_symbol_kind(type, symbol, i, what))
             return false;
 #    else
         (void)type, (void)symbol, (void)where, (void)plt, (void)i, (void)what;
@@ -1890,11 +1895,14 @@ private:
      * symbol there, or a local symbol of the object's own TLS block (gold:
      * the section symbol of .tbss), which binds to the object itself. A
      * GOT slot filled with a thread-local symbol holds an offset, not an
-     * address; no linker writes that either. */
-    bool check_reloc_tls_agreement(unsigned type,
-                                   uint64_t symbol,
-                                   uint64_t i,
-                                   const char *what) noexcept {
+     * address; no linker writes that either. A size relocation takes its
+     * symbol's st_size from the definition glibc finds, through a null
+     * pointer when none is found, as for a weak undefined symbol: SIGSEGV
+     * in the dynamic linker. */
+    bool check_reloc_symbol_kind(unsigned type,
+                                 uint64_t symbol,
+                                 uint64_t i,
+                                 const char *what) noexcept {
         uint64_t offset = 0;
         Sym sym;
         file_backed(symtab_ + symbol * sizeof(Sym),
@@ -1918,6 +1926,16 @@ private:
             return fail("dynamic section: %s relocation %llu fills a GOT or "
                         "PLT slot (type %u) with the thread-local symbol "
                         "'%.64s'",
+                        what,
+                        (unsigned long long)i,
+                        type,
+                        PrintableName(string_at(sym.st_name)).text);
+        if ((type == kRelocSize32 || type == kRelocSize64) &&
+            sym.st_shndx == SHN_UNDEF && (sym.st_info >> 4) == STB_WEAK)
+            return fail("dynamic section: %s relocation %llu takes the size "
+                        "(type %u) of the weak undefined symbol '%.64s', "
+                        "which glibc reads through a null pointer when no "
+                        "object defines it",
                         what,
                         (unsigned long long)i,
                         type,
