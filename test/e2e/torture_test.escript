@@ -15,7 +15,7 @@
 %% preloaded. When it dies, the fault report says whose code was running,
 %% the death is counted under that owner, and a new VM takes the next
 %% mutant. Edits that move a reference onto another target (a relocation's
-%% offset, symbol or addend, a symbol's value, DT_INIT or DT_FINI: the
+%% offset, symbol or addend, a symbol's value or type, DT_INIT or DT_FINI: the
 %% REFERENCE_FIELDS that load_mutation_run --print-reference-fields lists)
 %% are out of the validator's scope, as edits of the code are: such a
 %% library can run astray in its own code (its init or load function, a

@@ -18,8 +18,9 @@
 // them instead, "OFFSET SIZE NAME" a line (test/e2e/torture_test.escript
 // mutates the same bytes in a running VM). --print-reference-fields prints,
 // the same way, the fields that only say where a reference goes: each
-// relocation's offset, symbol and addend, each dynamic symbol's value, and
-// the values of DT_INIT and DT_FINI (the torture test's out-of-scope class).
+// relocation's offset, symbol and addend, each dynamic symbol's value and
+// type (st_info), and the values of DT_INIT and DT_FINI (the out-of-scope
+// class).
 //
 // Each kill and hang is counted under whose code was running (the child's
 // fault handler says: the library, the dynamic linker, or erts, which this
@@ -198,6 +199,10 @@ std::vector<Region> reference_fields_of(const std::vector<uint8_t> &image) {
                 fields.push_back({at + offsetof(ElfW(Sym), st_value),
                                   sizeof(ElfW(Addr)),
                                   "st_value"});
+                // Type and binding: which definition a lookup takes.
+                fields.push_back({at + offsetof(ElfW(Sym), st_info),
+                                  1,
+                                  "st_info"});
             });
             break;
         case SHT_DYNAMIC:

@@ -33,8 +33,8 @@
  * refused: an image that loads and runs from a file loads from memory.
  * What the library's own code does once loaded is not judged, nor are its
  * references: an edit that moves a relocation's offset, symbol or addend,
- * a symbol's value, DT_INIT or DT_FINI onto another valid target is an
- * edit of the code (check a digest where images travel over an
+ * a symbol's value or type, DT_INIT or DT_FINI onto another valid target
+ * is an edit of the code (check a digest where images travel over an
  * unreliable channel).
  *
  * A rule is admitted when it names the read or call by the dynamic linker
