@@ -96,6 +96,8 @@ __attribute__((constructor)) static void install_fault_report(void) {
         return;
     strcpy(report_path, path);
     fault_owner_init(library != NULL ? library : "");
+    if (getenv("FAULT_REPORT_INIT_CALL_PROBE") != NULL)
+        fault_owner_learn_init_callers(getenv("FAULT_REPORT_INIT_CALL_PROBE"));
     memset(&action, 0, sizeof action);
     action.sa_sigaction = on_fault;
     action.sa_flags = SA_SIGINFO;

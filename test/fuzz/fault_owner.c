@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "fault_owner.h"
 
+#include <dlfcn.h>
 #include <execinfo.h>
 #include <fcntl.h>
 #include <string.h>
@@ -12,6 +13,32 @@ static char library_marker[256];
 static char program_path[4096];
 /* Static, not on the (alternate) signal stack: a VM's maps run long. */
 static char maps[1 << 20];
+
+/* Where the dynamic linker's calls of init and fini functions return. */
+static uintptr_t init_callers[8];
+static unsigned init_caller_count;
+
+void fault_owner_note_init_caller(const void *return_address) {
+    uintptr_t address = (uintptr_t)return_address;
+    for (unsigned i = 0; i < init_caller_count; i++)
+        if (init_callers[i] == address)
+            return;
+    if (init_caller_count < sizeof init_callers / sizeof *init_callers)
+        init_callers[init_caller_count++] = address;
+}
+
+void fault_owner_learn_init_callers(const char *path) {
+    void *probe = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (probe != NULL)
+        dlclose(probe);
+}
+
+static int is_init_caller(uintptr_t address) {
+    for (unsigned i = 0; i < init_caller_count; i++)
+        if (init_callers[i] == address)
+            return 1;
+    return 0;
+}
 
 void fault_owner_init(const char *marker) {
     size_t n = strlen(marker);
@@ -177,6 +204,9 @@ enum fault_owner fault_owner_of(const void *context, uintptr_t *pc, uintptr_t *s
     }
     for (i++; i < count; i++) {
         owner = owner_of((uintptr_t)frames[i]);
+        if (owner == FAULT_OWNER_DYNAMIC_LINKER &&
+            is_init_caller((uintptr_t)frames[i]))
+            return FAULT_OWNER_LIBRARY;
         if (owner >= 0)
             return (enum fault_owner)owner;
     }

@@ -12,7 +12,8 @@
  *     innermost first;
  *   - the first of these that lies in neither the C and C++ runtime
  *     libraries nor this code decides. A fault in memcpy() belongs to
- *     whoever called it.
+ *     whoever called it; one reached from the dynamic linker's call of an
+ *     init or fini function, to the library (fault_owner_note_init_caller).
  *
  * Used by the differential fuzzer's child (load_in_child.cpp) and by the
  * VM torture test's preloaded reporter (test/e2e/fault_report.c), which
@@ -42,6 +43,17 @@ void fault_owner_init(const char *library_marker);
 /* In the handler of a fault signal, with its third argument: the owner, and
  * the pc and the word on top of the stack in *pc and *sp_word. */
 enum fault_owner fault_owner_of(const void *ucontext, uintptr_t *pc, uintptr_t *sp_word);
+
+/* For a probe library's init and fini functions: the address the dynamic
+ * linker's call of one returns to. A death in the C runtime whose nearest
+ * caller outside it is such a call is the library function's, which
+ * tail-called into the runtime (a constructor calling __cxa_atexit), and
+ * so left no frame of its own. */
+void fault_owner_note_init_caller(const void *return_address);
+
+/* Loads and unloads the probe library at path (init_call_probe.c), whose
+ * functions call fault_owner_note_init_caller(). */
+void fault_owner_learn_init_callers(const char *path);
 
 /* The owner of the code at address (unattributed for the runtime's). Also
  * safe in a signal handler. */

@@ -250,7 +250,10 @@ LoadVerdict load_in_child(const uint8_t *image,
         ERTS_DLOPEN_MEM_OK)
         return {LoadOutcome::refused, 0, message};
     // Once, in this process: what the children's handlers need.
-    static const bool owner_known = (fault_owner_init("/memfd:fuzz"), true);
+    static const bool owner_known =
+            (fault_owner_init("/memfd:fuzz"),
+             fault_owner_learn_init_callers(INIT_CALL_PROBE),
+             true);
     (void)owner_known;
 
     int fds[2];
