@@ -213,7 +213,12 @@ foreach(deb_version IN LISTS debian_versions)
 endforeach()
 
 list(JOIN debian_versions ", " tried)
+if(PIN MATCHES "^[0-9]")
+    set(otherwise ", or build your own OTP tree with -DOTP_SOURCE_DIR=<dir>")
+else()
+    set(otherwise "")
+endif()
 message(FATAL_ERROR "FetchDebianSource: could not obtain the files pinned for ${PIN} "
         "(Debian's ${tried}; archive from ${archive_origin}):${report}\n"
-        "Either put these files, as pinned in ${LOCK_FILE}, into ${CACHE_DIR}, "
-        "or build your own OTP tree with -DOTP_SOURCE_DIR=<dir>.")
+        "Either put these files, as pinned in ${LOCK_FILE}, into "
+        "${CACHE_DIR}${otherwise}.")
