@@ -1903,12 +1903,7 @@ private:
                                  uint64_t symbol,
                                  uint64_t i,
                                  const char *what) noexcept {
-        uint64_t offset = 0;
-        Sym sym;
-        file_backed(symtab_ + symbol * sizeof(Sym),
-                    sizeof(Sym),
-                    &offset); /* checked by check_symbol */
-        memcpy(&sym, image_ + offset, sizeof sym);
+        Sym sym = checked_symbol(symbol);
         bool tls_symbol = (sym.st_info & 0xf) == STT_TLS;
         bool tls_type = type == kRelocDtpmod || type == kRelocDtpoff ||
                         type == kRelocTpoff || type == kRelocTlsdesc;
@@ -2249,6 +2244,15 @@ private:
 
     /* A symbol a relocation names: in the symbol table, its name in the
      * string table. Not every symbol is in the hash tables. */
+    /* A copy of symbol index, which check_symbol() found in the file. */
+    [[nodiscard]] Sym checked_symbol(uint64_t index) noexcept {
+        uint64_t offset = 0;
+        Sym sym;
+        file_backed(symtab_ + index * sizeof(Sym), sizeof(Sym), &offset);
+        memcpy(&sym, image_ + offset, sizeof sym);
+        return sym;
+    }
+
     bool check_symbol(uint64_t index) noexcept {
         /* The symbols the hash tables count are checked already
          * (check_symbols runs before the relocations). */
@@ -2273,12 +2277,7 @@ private:
     bool check_symbol_past_hash_tables(uint64_t symbol,
                                        uint64_t i,
                                        const char *what) noexcept {
-        uint64_t offset = 0;
-        Sym sym;
-        file_backed(symtab_ + symbol * sizeof(Sym),
-                    sizeof(Sym),
-                    &offset); /* checked by check_symbol */
-        memcpy(&sym, image_ + offset, sizeof sym);
+        Sym sym = checked_symbol(symbol);
         if (sym.st_shndx != SHN_UNDEF)
             return fail("dynamic section: %s relocation %llu names symbol "
                         "'%.64s', defined but past the %llu symbols the "
