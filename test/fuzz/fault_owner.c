@@ -141,9 +141,16 @@ static int base_starts_with(const struct mapping *m, const char *prefix) {
 
 /* The C and C++ runtime: a fault there belongs to its caller. */
 static int is_runtime(const struct mapping *m) {
-    static const char *const runtime[] = {
-        "libc.so", "libm.so", "libpthread.so", "libgcc_s.so", "libstdc++.so",
-        "libasan.so", "libubsan.so", "libtsan.so", "[vdso]", "fault_report.so"};
+    static const char *const runtime[] = {"libc.so",
+                                          "libm.so",
+                                          "libpthread.so",
+                                          "libgcc_s.so",
+                                          "libstdc++.so",
+                                          "libasan.so",
+                                          "libubsan.so",
+                                          "libtsan.so",
+                                          "[vdso]",
+                                          "fault_report.so"};
     for (size_t i = 0; i < sizeof runtime / sizeof *runtime; i++)
         if (base_starts_with(m, runtime[i]))
             return 1;
@@ -182,7 +189,9 @@ static void context_pc_sp(const void *context, uintptr_t *pc, uintptr_t *sp) {
 #endif
 }
 
-enum fault_owner fault_owner_of(const void *context, uintptr_t *pc, uintptr_t *sp_word) {
+enum fault_owner fault_owner_of(const void *context,
+                                uintptr_t *pc,
+                                uintptr_t *sp_word) {
     void *frames[64];
     uintptr_t sp;
     int count, i, owner;

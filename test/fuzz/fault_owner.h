@@ -42,7 +42,9 @@ void fault_owner_init(const char *library_marker);
 
 /* In the handler of a fault signal, with its third argument: the owner, and
  * the pc and the word on top of the stack in *pc and *sp_word. */
-enum fault_owner fault_owner_of(const void *ucontext, uintptr_t *pc, uintptr_t *sp_word);
+enum fault_owner fault_owner_of(const void *ucontext,
+                                uintptr_t *pc,
+                                uintptr_t *sp_word);
 
 /* For a probe library's init and fini functions: the address the dynamic
  * linker's call of one returns to. A death in the C runtime whose nearest

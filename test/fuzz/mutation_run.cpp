@@ -200,9 +200,8 @@ std::vector<Region> reference_fields_of(const std::vector<uint8_t> &image) {
                                   sizeof(ElfW(Addr)),
                                   "st_value"});
                 // Type and binding: which definition a lookup takes.
-                fields.push_back({at + offsetof(ElfW(Sym), st_info),
-                                  1,
-                                  "st_info"});
+                fields.push_back(
+                        {at + offsetof(ElfW(Sym), st_info), 1, "st_info"});
             });
             break;
         case SHT_DYNAMIC:
@@ -266,11 +265,11 @@ EditClass edit_class(bool truncated,
 // A death after edits of reference fields and others may be the rebinding
 // edits' alone: the original with only those bytes edited, loaded again.
 // Its verdict if it dies too (of any cause), else nothing.
-std::optional<LoadVerdict>
-death_by_rebinding_alone(const std::vector<uint8_t> &original,
-                         const std::vector<uint8_t> &mutant,
-                         const std::vector<size_t> &edited,
-                         const std::vector<Region> &reference_fields) {
+std::optional<LoadVerdict> death_by_rebinding_alone(
+        const std::vector<uint8_t> &original,
+        const std::vector<uint8_t> &mutant,
+        const std::vector<size_t> &edited,
+        const std::vector<Region> &reference_fields) {
     std::vector<uint8_t> alone = original;
     bool any = false;
     for (size_t at : edited)
@@ -420,8 +419,10 @@ int main(int argc, char **argv) {
                 continue;
             EditClass c = edit_class(truncated, edited, reference_fields);
             if (!code && c == EditClass::other) {
-                if (auto alone = death_by_rebinding_alone(
-                            original, image, edited, reference_fields)) {
+                if (auto alone = death_by_rebinding_alone(original,
+                                                          image,
+                                                          edited,
+                                                          reference_fields)) {
                     c = EditClass::rebinding_among_others;
                     v = *alone;
                 }
