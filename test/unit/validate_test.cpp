@@ -618,16 +618,17 @@ const std::vector<BrokenCase> &broken_cases() {
                  "dynamic section: DT_RELA relocation 0 refers to the "
                  "object's thread-local storage, but there is no PT_TLS "
                  "segment"},
-                {"tls_reloc_names_function",
+                {"tls_reloc_names_plain_symbol",
                  "dynamic section: DT_RELA relocation * has the "
-                 "thread-local type *, but names symbol "
-                 "'_ITM_deregisterTMCloneTable', which is not "
+                 "thread-local type *, but names symbol '*', which is not "
                  "thread-local"},
-                {"size_reloc_names_weak_undefined",
-                 "dynamic section: DT_RELA relocation * takes the size "
-                 "(type 33) of the weak undefined symbol "
-                 "'_ITM_deregisterTMCloneTable', which glibc reads through "
-                 "a null pointer when no object defines it"},
+                {"tls_align_zero",
+                 "PT_TLS: p_align is 0, which glibc divides by to place the "
+                 "block"},
+                {"tls_reloc_with_empty_tls_segment",
+                 "dynamic section: DT_RELA relocation 0 refers to the "
+                 "object's thread-local storage, but there is no PT_TLS "
+                 "segment"},
                 {"glob_dat_names_tls_symbol",
                  "dynamic section: DT_RELA relocation * fills a GOT or PLT "
                  "slot (type *) with the thread-local symbol "
@@ -757,11 +758,6 @@ TEST(FuzzRegressions, EachIsRefusedWithItsRulesMessage) {
              "dynamic section: function symbol 'nif_init' at 0x1200 is "
              "inside the function at 0x11b0 (unwind table), not at its "
              "start"},
-            {"size_reloc_names_weak_undefined_crashed_dlopen.bin",
-             "dynamic section: DT_RELA relocation 18 takes the size (type "
-             "33) of the weak undefined symbol '_ITM_deregisterTMCloneTable', "
-             "which glibc reads through a null pointer when no object "
-             "defines it"},
             {"tlsdesc_names_function_crashed_dlopen.bin",
              "dynamic section: DT_JMPREL relocation 5 has the thread-local "
              "type 36, but names symbol 'enif_realloc_binary', which is not "

@@ -154,8 +154,6 @@ const unsigned kRelocTlsdesc = R_X86_64_TLSDESC;
 const unsigned kRelocDtpmod = R_X86_64_DTPMOD64;
 const unsigned kRelocDtpoff = R_X86_64_DTPOFF64;
 const unsigned kRelocTpoff = R_X86_64_TPOFF64;
-const unsigned kRelocSize32 = R_X86_64_SIZE32;
-const unsigned kRelocSize64 = R_X86_64_SIZE64;
 /* The psABI computes GLOB_DAT and JUMP_SLOT as S, and no linker writes an
  * addend there. glibc 2.36 ignores one when it binds at load (measured),
  * so this is a rule of form: an addend there means the table was altered. */
@@ -192,9 +190,6 @@ const unsigned kRelocTlsdesc = R_AARCH64_TLSDESC;
 const unsigned kRelocDtpmod = 1028;
 const unsigned kRelocDtpoff = 1029;
 const unsigned kRelocTpoff = 1030;
-/* No size relocations: no type is these. */
-const unsigned kRelocSize32 = ~0u;
-const unsigned kRelocSize64 = ~0u;
 /* The AArch64 psABI computes GLOB_DAT and JUMP_SLOT as S + A. */
 const bool kSlotsTakeAddend = true;
 bool reloc_type_applied(unsigned type) noexcept {
@@ -579,7 +574,13 @@ private:
             case PT_TLS:
                 if (ph.p_type == PT_TLS && ph.p_filesz > ph.p_memsz)
                     return fail("PT_TLS: p_filesz is larger than p_memsz");
-                if (ph.p_type == PT_TLS)
+                /* glibc aligns the block by dividing by p_align (SIGFPE
+                 * at 0), and gives a module whose PT_TLS is empty no
+                 * block at all: as if there were none. */
+                if (ph.p_type == PT_TLS && ph.p_memsz != 0 && ph.p_align == 0)
+                    return fail("PT_TLS: p_align is 0, which glibc divides "
+                                "by to place the block");
+                if (ph.p_type == PT_TLS && ph.p_memsz != 0)
                     tls_ = ph;
                 if (ph.p_filesz == 0)
                     break; /* nothing is read from the file */
@@ -1895,10 +1896,7 @@ private:
      * symbol there, or a local symbol of the object's own TLS block (gold:
      * the section symbol of .tbss), which binds to the object itself. A
      * GOT slot filled with a thread-local symbol holds an offset, not an
-     * address; no linker writes that either. A size relocation takes its
-     * symbol's st_size from the definition glibc finds, through a null
-     * pointer when none is found, as for a weak undefined symbol: SIGSEGV
-     * in the dynamic linker. */
+     * address; no linker writes that either. */
     bool check_reloc_symbol_kind(unsigned type,
                                  uint64_t symbol,
                                  uint64_t i,
@@ -1921,16 +1919,6 @@ private:
             return fail("dynamic section: %s relocation %llu fills a GOT or "
                         "PLT slot (type %u) with the thread-local symbol "
                         "'%.64s'",
-                        what,
-                        (unsigned long long)i,
-                        type,
-                        PrintableName(string_at(sym.st_name)).text);
-        if ((type == kRelocSize32 || type == kRelocSize64) &&
-            sym.st_shndx == SHN_UNDEF && (sym.st_info >> 4) == STB_WEAK)
-            return fail("dynamic section: %s relocation %llu takes the size "
-                        "(type %u) of the weak undefined symbol '%.64s', "
-                        "which glibc reads through a null pointer when no "
-                        "object defines it",
                         what,
                         (unsigned long long)i,
                         type,
@@ -2067,13 +2055,7 @@ private:
                                 (unsigned long long)target,
                                 (unsigned long long)start);
             } else {
-                Sym sym = {};
-                uint64_t offset;
-                /* check_symbol found it in the image */
-                if (file_backed(symtab_ + symbol * sizeof sym,
-                                sizeof sym,
-                                &offset))
-                    memcpy(&sym, image_ + offset, sizeof sym);
+                Sym sym = checked_symbol(symbol);
                 unsigned sym_type = sym.st_info & 0xf;
                 function = symbol != 0 &&
                            (sym.st_shndx == SHN_UNDEF || sym_type == STT_FUNC ||
@@ -2242,17 +2224,17 @@ private:
         return true;
     }
 
-    /* A symbol a relocation names: in the symbol table, its name in the
-     * string table. Not every symbol is in the hash tables. */
     /* A copy of symbol index, which check_symbol() found in the file. */
     [[nodiscard]] Sym checked_symbol(uint64_t index) noexcept {
-        uint64_t offset = 0;
-        Sym sym;
-        file_backed(symtab_ + index * sizeof(Sym), sizeof(Sym), &offset);
-        memcpy(&sym, image_ + offset, sizeof sym);
+        Sym sym = {};
+        uint64_t offset;
+        if (file_backed(symtab_ + index * sizeof(Sym), sizeof(Sym), &offset))
+            memcpy(&sym, image_ + offset, sizeof sym);
         return sym;
     }
 
+    /* A symbol a relocation names: in the symbol table, its name in the
+     * string table. Not every symbol is in the hash tables. */
     bool check_symbol(uint64_t index) noexcept {
         /* The symbols the hash tables count are checked already
          * (check_symbols runs before the relocations). */
