@@ -7,7 +7,7 @@
 // FAULT_REPORT_LIBRARY, the dynamic linker, erts, or unattributed) and
 // where, and then dies of the signal as it would have:
 //
-//   signal 0xb addr 0x... pc 0x... sp_word 0x...
+//   signal 0xb addr 0x... pc 0x... sp_word 0x... (the return address)
 //   owner library
 //   maps                   (then /proc/self/maps as it was)
 //
@@ -58,13 +58,16 @@ static void on_fault(int sig, siginfo_t *info, void *context) {
     int fd = open(report_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd >= 0) {
         uintptr_t pc, sp_word;
-        enum fault_owner owner = fault_owner_of(context, &pc, &sp_word);
+        enum fault_owner owner;
         char buf[4096];
         ssize_t n;
         int maps;
 
+        /* What is known before the owner is looked for: a fault while
+         * looking leaves a report without an owner line. */
         put_hex(fd, "signal ", (uintptr_t)sig);
         put_hex(fd, " addr ", (uintptr_t)info->si_addr);
+        owner = fault_owner_of(context, &pc, &sp_word);
         put_hex(fd, " pc ", pc);
         put_hex(fd, " sp_word ", sp_word);
         put(fd, "\nowner ");

@@ -4,7 +4,9 @@
 
 #include <dlfcn.h>
 #include <execinfo.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -29,8 +31,11 @@ void fault_owner_note_init_caller(const void *return_address) {
 
 void fault_owner_learn_init_callers(const char *path) {
     void *probe = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (probe != NULL)
-        dlclose(probe);
+    if (probe == NULL) {
+        fprintf(stderr, "fault_owner: %s\n", dlerror());
+        return;
+    }
+    dlclose(probe);
 }
 
 static int is_init_caller(uintptr_t address) {
@@ -59,9 +64,14 @@ static void read_maps(void) {
     ssize_t n;
     int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 
-    while (fd >= 0 && size < sizeof maps - 1 &&
-           (n = read(fd, maps + size, sizeof maps - 1 - size)) > 0)
+    while (fd >= 0 && size < sizeof maps - 1) {
+        n = read(fd, maps + size, sizeof maps - 1 - size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
         size += (size_t)n;
+    }
     if (fd >= 0)
         close(fd);
     maps[size] = '\0';
@@ -81,7 +91,7 @@ static uintptr_t hex(const char **p) {
 }
 
 struct mapping {
-    int executable;
+    int readable, executable;
     const char *path; /* into maps, up to the end of its line */
     size_t path_length;
 };
@@ -89,7 +99,7 @@ struct mapping {
 /* The line of maps ("start-end perms offset dev inode path") holding
  * address; a mapping with no rights and no path if none does. */
 static struct mapping mapping_of(uintptr_t address) {
-    struct mapping found = {0, "", 0};
+    struct mapping found = {0, 0, "", 0};
     const char *line = maps;
 
     while (*line != '\0') {
@@ -104,6 +114,7 @@ static struct mapping mapping_of(uintptr_t address) {
         stop = hex(&p);
         if (address >= start && address < stop && end - p > 5) {
             int field;
+            found.readable = p[1] == 'r';
             found.executable = p[3] == 'x';
             /* perms, offset, dev, inode, then spaces before the path */
             for (field = 0; field < 4 && p < end; field++) {
@@ -139,22 +150,12 @@ static int base_starts_with(const struct mapping *m, const char *prefix) {
     return strncmp(base, prefix, strlen(prefix)) == 0;
 }
 
-/* The C and C++ runtime: a fault there belongs to its caller. */
+/* The C and C++ runtime, and any other library of the process's: a fault
+ * there belongs to its caller (crypto.so passing libcrypto a bad pointer
+ * dies in libcrypto). */
 static int is_runtime(const struct mapping *m) {
-    static const char *const runtime[] = {"libc.so",
-                                          "libm.so",
-                                          "libpthread.so",
-                                          "libgcc_s.so",
-                                          "libstdc++.so",
-                                          "libasan.so",
-                                          "libubsan.so",
-                                          "libtsan.so",
-                                          "[vdso]",
-                                          "fault_report.so"};
-    for (size_t i = 0; i < sizeof runtime / sizeof *runtime; i++)
-        if (base_starts_with(m, runtime[i]))
-            return 1;
-    return 0;
+    return (m->path_length > 0 && m->path[0] == '/') ||
+           base_starts_with(m, "[vdso]");
 }
 
 /* -1 for the runtime, else the owner. */
@@ -169,23 +170,29 @@ static int owner_of(uintptr_t address) {
         return FAULT_OWNER_ERTS;
     if (base_starts_with(&m, "ld-linux") || base_starts_with(&m, "ld.so"))
         return FAULT_OWNER_DYNAMIC_LINKER;
-    if (m.path_length > 0 && is_runtime(&m))
+    if (is_runtime(&m))
         return -1;
     return FAULT_OWNER_UNATTRIBUTED;
 }
 
-static void context_pc_sp(const void *context, uintptr_t *pc, uintptr_t *sp) {
+/* The pc, and where a call's return address is: on x86_64 the word on top
+ * of the stack (when the stack can be read), on AArch64 the link register. */
+static void context_pc_return(const void *context,
+                              uintptr_t *pc,
+                              uintptr_t *return_address) {
     const ucontext_t *uc = (const ucontext_t *)context;
+    *return_address = 0;
 #if defined(__x86_64__)
+    uintptr_t sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
     *pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-    *sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+    if (sp % sizeof(uintptr_t) == 0 && mapping_of(sp).readable)
+        *return_address = *(const uintptr_t *)sp;
 #elif defined(__aarch64__)
     *pc = (uintptr_t)uc->uc_mcontext.pc;
-    *sp = (uintptr_t)uc->uc_mcontext.sp;
+    *return_address = (uintptr_t)uc->uc_mcontext.regs[30];
 #else
     (void)uc;
     *pc = 0;
-    *sp = 0;
 #endif
 }
 
@@ -193,14 +200,10 @@ enum fault_owner fault_owner_of(const void *context,
                                 uintptr_t *pc,
                                 uintptr_t *sp_word) {
     void *frames[64];
-    uintptr_t sp;
     int count, i, owner;
 
-    context_pc_sp(context, pc, &sp);
-    *sp_word = 0;
-    if (sp != 0 && sp % sizeof(uintptr_t) == 0)
-        *sp_word = *(const uintptr_t *)sp;
     read_maps();
+    context_pc_return(context, pc, sp_word);
     owner = owner_of(mapping_of(*pc).executable ? *pc : *sp_word);
     if (owner >= 0)
         return (enum fault_owner)owner;

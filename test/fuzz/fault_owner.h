@@ -7,11 +7,14 @@
  * signal, it reads /proc/self/maps and the stack there:
  *
  *   - the faulting pc first; when it cannot be executed (a call through a
- *     bad pointer), the word on top of the stack, the return address;
+ *     bad pointer), the return address (the word on top of the stack on
+ *     x86_64, the link register on AArch64);
  *   - then the frames backtrace() finds beyond the interrupted pc,
  *     innermost first;
- *   - the first of these that lies in neither the C and C++ runtime
- *     libraries nor this code decides. A fault in memcpy() belongs to
+ *   - the first of these that lies in the library, the dynamic linker or
+ *     the program decides; other files' code (the C and C++ runtime, other
+ *     libraries) is passed over, and an address of no file is
+ *     unattributed. A fault in memcpy() belongs to
  *     whoever called it; one reached from the dynamic linker's call of an
  *     init or fini function, to the library (fault_owner_note_init_caller).
  *
@@ -41,7 +44,7 @@ enum fault_owner {
 void fault_owner_init(const char *library_marker);
 
 /* In the handler of a fault signal, with its third argument: the owner, and
- * the pc and the word on top of the stack in *pc and *sp_word. */
+ * the pc and the return address (above) in *pc and *sp_word. */
 enum fault_owner fault_owner_of(const void *ucontext,
                                 uintptr_t *pc,
                                 uintptr_t *sp_word);

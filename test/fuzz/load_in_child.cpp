@@ -8,6 +8,7 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <link.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -123,6 +124,7 @@ struct ChildReport {
     char detail[512];
     fault_owner owner;
     uintptr_t pc;
+    bool dying; // written by the handler of the signal the child dies of
 };
 
 // ---------------------------------------------------------------------------
@@ -135,15 +137,17 @@ int report_fd = -1;
 void on_dying_signal(int sig, siginfo_t *info, void *context) {
     uintptr_t sp_word;
     ChildReport r{};
+    (void)info;
     r.outcome = sig == SIGALRM ? LoadOutcome::hung : LoadOutcome::killed;
     r.owner = fault_owner_of(context, &r.pc, &sp_word);
+    r.dying = true;
     ssize_t ignored = write(report_fd, &r, sizeof r);
     (void)ignored;
-    // Returning re-runs a faulting instruction with the default action; a
-    // signal sent (the alarm, abort()) is sent again.
+    // Raised again with the default action, it stays pending while this
+    // handler runs and ends the child when it returns, whether the kernel
+    // sent it for a fault, for the alarm (si_code SI_KERNEL) or for abort().
     signal(sig, SIG_DFL);
-    if (info->si_code <= 0)
-        raise(sig);
+    raise(sig);
 }
 
 // An enif_* stub called (nif_api_stubs.c): the caller's owner, then the
@@ -153,6 +157,7 @@ extern "C" [[noreturn]] void nif_api_called(const char *name, void *caller) {
     r.outcome = LoadOutcome::killed;
     r.pc = reinterpret_cast<uintptr_t>(caller);
     r.owner = fault_owner_of_address(r.pc);
+    r.dying = true;
     std::snprintf(r.detail, sizeof r.detail, "%s called", name);
     ssize_t ignored = write(report_fd, &r, sizeof r);
     (void)ignored;
@@ -279,7 +284,20 @@ LoadVerdict load_in_child(const uint8_t *image,
     close(fds[1]);
     ChildReport r{};
     size_t got = 0;
+    // The child's alarm ends a hang; should it not, the child is killed
+    // some seconds later and counted as hung, with no report.
+    const int deadline_ms = static_cast<int>(timeout_seconds + 5) * 1000;
+    bool overdue = false;
     while (got < sizeof r) {
+        struct pollfd readable = {fds[0], POLLIN, 0};
+        int ready = poll(&readable, 1, deadline_ms);
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready == 0) {
+            overdue = true;
+            kill(pid, SIGKILL);
+            break;
+        }
         ssize_t n = read(fds[0],
                          reinterpret_cast<char *>(&r) + got,
                          sizeof r - got);
@@ -293,12 +311,15 @@ LoadVerdict load_in_child(const uint8_t *image,
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
+    if (overdue)
+        return {LoadOutcome::hung, SIGKILL, "killed: no answer in time"};
     if (WIFSIGNALED(status)) {
         int sig = WTERMSIG(status);
         LoadVerdict v{sig == SIGALRM ? LoadOutcome::hung : LoadOutcome::killed,
                       sig,
                       strsignal(sig)};
-        if (got == sizeof r) {
+        if (got == sizeof r && r.dying) {
+            v.reported = true;
             v.owner = r.owner;
             v.pc = r.pc;
             r.detail[sizeof r.detail - 1] = '\0';

@@ -43,6 +43,10 @@ struct LoadVerdict {
     // fault handler says; fault_owner.h), and where.
     fault_owner owner = FAULT_OWNER_UNATTRIBUTED;
     uintptr_t pc = 0;
+    // Whether the dying child said whose code it was in: not when it exited
+    // (a sanitizer's report, an ld.so assertion), was killed outright or
+    // died in its own handler.
+    bool reported = false;
 };
 
 // Validates image; when accepted, loads it in a child process as described

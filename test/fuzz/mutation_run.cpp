@@ -28,11 +28,14 @@
 // fields that say where a reference goes ("rebinding", the fields
 // --print-reference-fields lists), anything else, or a truncation. A death
 // after edits of both kinds that the rebinding edits alone reproduce is
-// counted as theirs ("rebinding edit among others"). As in
-// e2e.torture, a death in the library's own code, and a death or hang
-// after a rebinding edit anywhere but in erts, are out of the validator's
-// scope: such a library runs astray in its own code, or gives the dynamic
-// linker what a library built that way would (docs/design.md).
+// counted as theirs ("rebinding edit among others") when they alone die the
+// same death. A death the child did not report (a sanitizer's exit, an ld.so
+// assertion) is always a finding. Out of the validator's scope: a death in
+// the library's own code, and a death or hang after a rebinding edit
+// anywhere but in erts: such a library runs astray in its own code, or
+// gives the dynamic linker what a library built that way would
+// (docs/design.md). e2e.torture's rule is the same but for deaths at an
+// address of no file, which in a VM may be the JIT's code.
 // Outside --code, any other kill, hang or ld.so assertion is a finding: it
 // is written to DIR (if given) and the exit status is 1.
 
@@ -53,7 +56,6 @@
 #include <fstream>
 #include <iterator>
 #include <map>
-#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -264,8 +266,9 @@ EditClass edit_class(bool truncated,
 
 // A death after edits of reference fields and others may be the rebinding
 // edits' alone: the original with only those bytes edited, loaded again.
-// Its verdict if it dies too (of any cause), else nothing.
-std::optional<LoadVerdict> death_by_rebinding_alone(
+// Whether that dies the same death: the same way, in the same owner's code.
+bool same_death_by_rebinding_alone(
+        const LoadVerdict &death,
         const std::vector<uint8_t> &original,
         const std::vector<uint8_t> &mutant,
         const std::vector<size_t> &edited,
@@ -278,17 +281,18 @@ std::optional<LoadVerdict> death_by_rebinding_alone(
             any = true;
         }
     if (!any)
-        return std::nullopt;
+        return false;
     LoadVerdict v = load_in_child(alone.data(), alone.size());
-    if (!is_finding(v.outcome))
-        return std::nullopt;
-    return v;
+    return v.outcome == death.outcome && v.signal == death.signal &&
+           v.reported && death.reported && v.owner == death.owner;
 }
 
-// What the validator does not answer for (e2e.torture's rule, the same): a
-// death in the library's own code, and a death or hang after a rebinding
-// edit anywhere but in erts, which must read every entry safely.
+// What the validator does not answer for: a death in the library's own
+// code, and a death or hang after a rebinding edit anywhere but in erts,
+// which must read every entry safely.
 bool out_of_scope(const LoadVerdict &v, EditClass c) {
+    if (!v.reported)
+        return false; // whose code it was is not known
     if (v.outcome == LoadOutcome::killed && v.owner == FAULT_OWNER_LIBRARY)
         return true;
     return (v.outcome == LoadOutcome::killed ||
@@ -418,23 +422,22 @@ int main(int argc, char **argv) {
             if (!is_finding(v.outcome))
                 continue;
             EditClass c = edit_class(truncated, edited, reference_fields);
-            if (!code && c == EditClass::other) {
-                if (auto alone = death_by_rebinding_alone(original,
-                                                          image,
-                                                          edited,
-                                                          reference_fields)) {
-                    c = EditClass::rebinding_among_others;
-                    v = *alone;
-                }
-            }
+            if (!code && c == EditClass::other &&
+                same_death_by_rebinding_alone(v,
+                                              original,
+                                              image,
+                                              edited,
+                                              reference_fields))
+                c = EditClass::rebinding_among_others;
             bool counted_apart =
                     code || out_of_scope(v,
                                          c == EditClass::rebinding_among_others
                                                  ? EditClass::rebinding
                                                  : c);
             tally.deaths[std::string(outcome_name(v.outcome)) + " in " +
-                         fault_owner_name(v.owner) + ", " +
-                         (code ? "code edit" : edit_class_name(c)) +
+                         (v.reported ? fault_owner_name(v.owner)
+                                     : "code that did not say") +
+                         ", " + (code ? "code edit" : edit_class_name(c)) +
                          (counted_apart ? "" : ": FINDING")]++;
             // The edits are where the mode put them: in the code, or never.
             if (code) {
