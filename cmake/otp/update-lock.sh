@@ -3,13 +3,14 @@
 #
 # update-lock.sh <pin> [<suite>] [<lock-file>]
 #
-# <pin> is an OTP version (the source package `erlang`) or <package>-<version>
-# for another source package (jiffy-1.1.1). Pins the newest Debian revision
-# of it that the signed Sources index of <suite> (and <suite>-security) lists
-# and the archive serves: downloads it with the ordinary apt client, which checks every file
-# against the signed index, and writes its files' sizes and SHA-256 into the
-# lock file (default: debian-sources.lock beside this script) as the first
-# choice for <pin>, keeping the older pins after it. Prints what
+# <pin> is an OTP version (the source package `erlang`) or
+# <package>-<version> for another source package (erlang-jiffy-1.1.2). Pins
+# the newest Debian revision of it that the signed Sources index of <suite>
+# (and <suite>-security) lists and the archive serves: downloads it with the
+# ordinary apt client, which checks every file against the signed index,
+# and writes its files' sizes and SHA-256 into the lock file (default:
+# debian-sources.lock beside this script) as the first choice for <pin>,
+# keeping the older pins after it. Prints what
 # changed. <suite> defaults to the one the lock file already names.
 #
 # apt runs with a PRIVATE state (its own sources list, lists/, archives/) in

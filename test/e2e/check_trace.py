@@ -103,7 +103,8 @@ def main():
                 memfds.add(int(result))
             continue
         allowed_write = writes_allowed_under is not None and strings and all(
-            p.startswith(writes_allowed_under) for p in strings)
+            p.startswith(writes_allowed_under) and ".." not in p.split("/")
+            and library not in p for p in strings)
         if call in CREATING_CALLS:
             if not allowed_write:
                 violations.append(f"creates or removes a file: {line}")

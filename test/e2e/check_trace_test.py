@@ -79,6 +79,12 @@ CASES = [
      ['openat(AT_FDCWD, "/tmp/test/x", O_WRONLY|O_CREAT|O_TRUNC, 0666) = 19'], [], 1),
     ("memory: a rename out of where writes are allowed", "memory --writes-allowed-under test/",
      SYSTEM + MEMORY_LOAD + ['rename("test/x", "/tmp/x") = 0'], [], 1),
+    ("memory: a write that climbs out of where writes are allowed",
+     "memory --writes-allowed-under test/", SYSTEM + MEMORY_LOAD +
+     ['openat(AT_FDCWD, "test/../../x", O_WRONLY|O_CREAT|O_TRUNC, 0666) = 19'], [], 1),
+    ("memory: the library written where writes are allowed",
+     "memory --writes-allowed-under test/", SYSTEM + MEMORY_LOAD +
+     [f'openat(AT_FDCWD, "test/{LIB}.so", O_WRONLY|O_CREAT|O_TRUNC, 0666) = 19'], [], 1),
     ("file: library not opened", "file", SYSTEM, [], 1),
     ("file: loaded from memory instead", "file", SYSTEM + MEMORY_LOAD, [], 1),
     ("file: creates a file", "file", SYSTEM + FILE_LOAD +

@@ -53,13 +53,14 @@ for tool in dpkg-source dpkg-deb strace g++; do
 done
 
 # --- the recipes: what port_specs and port_env say, and where the tests are
+# (patterns relative to the source tree, expanded there: quoted here)
 sources=() cflags=() libs=() data=() tests_in_src=() writes_under=""
 case $library in
     jiffy)
         # -Werror left out: a newer compiler's warnings are not this test's
         # business; debian/rules adds -fsigned-char.
         app=jiffy so=priv/jiffy.so
-        sources=(c_src/*.c c_src/*.cc c_src/double-conversion/*.cc)
+        sources=('c_src/*.c' 'c_src/*.cc' 'c_src/double-conversion/*.cc')
         cflags=(-O3 -Wall -fsigned-char -Ic_src) libs=(-lstdc++) data=(test/cases) ;;
     stringprep)
         app=stringprep so=priv/lib/stringprep.so
@@ -68,7 +69,7 @@ case $library in
         # Its tests are in the module itself, under -ifdef(TEST).
         app=fast_yaml so=priv/lib/fast_yaml.so
         # They write test/temp_test.yml, and remove it.
-        sources=(c_src/fast_yaml.c) libs=(-lyaml) data=(test/*.yml) tests_in_src=(fast_yaml)
+        sources=(c_src/fast_yaml.c) libs=(-lyaml) data=('test/*.yml') tests_in_src=(fast_yaml)
         writes_under=test/ ;;
     *) die "no recipe for $library (jiffy, stringprep, fast_yaml)" ;;
 esac
@@ -132,7 +133,7 @@ g++ -shared -o "$src/$so" "${objects[@]}" "${libs[@]}"
 cp "$src/src/$app.app.src" "$src/ebin/$app.app"
 "$bin/erlc" -W0 "${erl_defs[@]}" -o "$src/ebin" "$src"/src/*.erl
 "$bin/erlc" -W0 -I "$src/test" -o "$test_ebin" "$src"/test/*.erl
-mapfile -t test_modules < <(find "$src/test" -name "*.erl" -printf "%f\n" | sed "s/\\.erl$//" | sort)
+mapfile -t test_modules < <(find "$src/test" -maxdepth 1 -name "*.erl" -printf "%f\n" | sed "s/\\.erl$//" | sort)
 test_modules+=("${tests_in_src[@]}")
 log "$app $(sed -n 's/.*{vsn, *"\(.*\)"}.*/\1/p' "$src/src/$app.app.src") from $(basename "$dsc"), OTP $otp_release: test modules ${test_modules[*]}"
 
