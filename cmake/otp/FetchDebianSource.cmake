@@ -8,8 +8,9 @@
 # file it lists, by size and SHA-256, nothing else. A file in <dir> that
 # matches is used as it is (a filled cache needs no network); one that does
 # not is named, removed and downloaded again. Downloads go to
-# <archive>/pool/main/<p>/<package>/<file>, <package> being the file name up
-# to its first "_" (lib* packages under pool/main/libX/), where <archive> is
+# <archive>/pool/main/<p>/<package>/<file>, <package> being the source
+# package: `erlang` for an OTP version, else <name> without its version
+# (lib* packages under pool/main/libX/), where <archive> is
 # the Debian archive of the machine's apt sources (`apt-get indextargets`),
 # or the environment's OTP_DEBIAN_ARCHIVE. When the lock lists several Debian
 # versions under <name>, the first whose files can all be had is used.
@@ -27,6 +28,14 @@ foreach(var PIN LOCK_FILE CACHE_DIR)
 endforeach()
 
 # --- the lock file: the Debian versions pinned under PIN, in order, and their files
+
+# The source package, whose pool directory holds every file of the pin
+# (a binary package's too: elixir_*.deb is under elixir-lang/).
+if(PIN MATCHES "^[0-9]")
+    set(package erlang)
+else()
+    string(REGEX REPLACE "-[0-9][^-]*$" "" package "${PIN}")
+endif()
 
 string(REPLACE "." "\\." pin_regex "${PIN}")
 file(STRINGS "${LOCK_FILE}" lock_lines REGEX "^${pin_regex}[ \t]")
@@ -151,7 +160,6 @@ foreach(deb_version IN LISTS debian_versions)
         endif()
         set(got FALSE)
         string(REPLACE "+" "%2b" url_name "${name}")
-        string(REGEX REPLACE "_.*" "" package "${name}")
         if(package MATCHES "^lib")
             string(SUBSTRING "${package}" 0 4 pool_dir)
         else()
