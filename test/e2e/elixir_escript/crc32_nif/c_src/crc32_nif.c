@@ -25,7 +25,7 @@ static ERL_NIF_TERM crc32(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
 }
 
 static ErlNifFunc funcs[] = {
-    {"crc32", 1, crc32, ERL_NIF_DIRTY_JOB_CPU_BOUND},
+        {"crc32", 1, crc32, ERL_NIF_DIRTY_JOB_CPU_BOUND},
 };
 
 ERL_NIF_INIT(Elixir.Crc32Nif, funcs, load, NULL, NULL, NULL)
