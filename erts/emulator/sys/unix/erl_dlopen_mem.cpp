@@ -49,6 +49,19 @@ extern "C" int erts_dlopen_mem(const void *,
     return refuse_unsupported(errbuf, errbuf_size);
 }
 
+extern "C" int erts_dlopen_mem_needing(const void *,
+                                       size_t,
+                                       const char *,
+                                       const ErtsDlopenMemImage *,
+                                       size_t,
+                                       void **handle,
+                                       char *errbuf,
+                                       size_t errbuf_size) {
+    if (handle)
+        *handle = NULL;
+    return refuse_unsupported(errbuf, errbuf_size);
+}
+
 extern "C" int erts_dlclose_mem(void *) {
     return ERTS_DLOPEN_MEM_UNKNOWN_HANDLE;
 }
@@ -56,6 +69,7 @@ extern "C" int erts_dlclose_mem(void *) {
 #else /* __linux__ */
 
 #    include <dlfcn.h>
+#    include <elf.h>
 #    include <errno.h>
 #    include <fcntl.h>
 #    include <limits.h>
@@ -644,6 +658,18 @@ void *reload_held_image(const unsigned char *image,
     return h;
 }
 
+/* text for a message, cut to fit out: the bytes of an image (names of
+ * symbols and libraries, which the dynamic linker quotes) stay out of
+ * messages, as in the validator's. */
+void printable_copy(const char *text, char *out, size_t out_size) noexcept {
+    size_t i = 0;
+    for (; i < out_size - 1 && text[i] != '\0'; i++) {
+        unsigned char c = static_cast<unsigned char>(text[i]);
+        out[i] = c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?';
+    }
+    out[i] = '\0';
+}
+
 /* dlerror's text starts with the path it was given, which means nothing to
  * the user: say the label instead. */
 void set_dlopen_error(ErrorBuffer &err,
@@ -657,38 +683,19 @@ void set_dlopen_error(ErrorBuffer &err,
         text += path_len + 1;
     while (*text == ' ')
         text++;
-    /* The dynamic linker quotes names from the image (symbols, libraries):
-     * its bytes stay out of the message, as in the validator's. */
     char printable[512];
-    size_t i = 0;
-    for (; i < sizeof printable - 1 && text[i] != '\0'; i++) {
-        unsigned char c = static_cast<unsigned char>(text[i]);
-        printable[i] = c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?';
-    }
-    printable[i] = '\0';
+    printable_copy(text, printable, sizeof printable);
     err.set("%s: %s",
             label && *label ? label : "shared object in memory",
             printable);
 }
 
-} // namespace
-
-extern "C" int erts_dlopen_mem(const void *image,
-                               size_t size,
-                               const char *label,
-                               void **handle,
-                               char *errbuf,
-                               size_t errbuf_size) {
-    ErrorBuffer err(errbuf, errbuf_size);
-    if (!handle) {
-        err.set("no handle pointer (NULL)");
-        return ERTS_DLOPEN_MEM_BADARG;
-    }
-    *handle = NULL;
-    int rc = erts_dlopen_mem_validate(image, size, errbuf, errbuf_size);
-    if (rc != ERTS_DLOPEN_MEM_OK)
-        return rc;
-    const unsigned char *bytes = static_cast<const unsigned char *>(image);
+/* Loads an image that validation has accepted. */
+int load_validated(const unsigned char *bytes,
+                   size_t size,
+                   const char *label,
+                   void **handle,
+                   ErrorBuffer &err) noexcept {
     uint64_t fingerprint = image_fingerprint(bytes, size);
     if ((*handle = reload_held_image(bytes, size, fingerprint)) != NULL)
         return ERTS_DLOPEN_MEM_OK;
@@ -752,6 +759,252 @@ extern "C" int erts_dlopen_mem(const void *image,
     images_push(entry);
     *handle = h;
     return ERTS_DLOPEN_MEM_OK;
+}
+
+/* ------------------------------------------------------------------------
+ * Needed images, loaded before the library that needs them: glibc resolves
+ * a DT_NEEDED name against the objects already loaded by their DT_SONAME
+ * before it looks for a file.
+ */
+
+const size_t kMaxNeededImages = 64;
+
+/* What one image's dynamic section says: its DT_SONAME, and which needed
+ * images it names in DT_NEEDED (bit j: needed[j], once sonames are known). */
+struct LibraryNames {
+    const char *const *sonames; /* of the needed images, or NULL */
+    size_t count;
+    const char *soname;
+    uint64_t needs;
+};
+
+void note_library_name(void *arg, long tag, const char *name) noexcept {
+    LibraryNames *names = static_cast<LibraryNames *>(arg);
+    if (tag == DT_SONAME && !names->soname) {
+        names->soname = name;
+    } else if (tag == DT_NEEDED && names->sonames) {
+        for (size_t j = 0; j < names->count; j++)
+            if (strcmp(names->sonames[j], name) == 0)
+                names->needs |= uint64_t(1) << j;
+    }
+}
+
+/* The needed image's name in messages. */
+const char *needed_name(const ErtsDlopenMemImage *needed,
+                        size_t j,
+                        char *buf,
+                        size_t buf_size) noexcept {
+    if (needed[j].label && needed[j].label[0])
+        return needed[j].label;
+    snprintf(buf, buf_size, "number %zu", j + 1);
+    return buf;
+}
+
+/* Reads the needed images' sonames, then which of them each image needs:
+ * needs[j] for needed[j], *library_needs for the library. */
+int scan_needed(const unsigned char *image,
+                size_t size,
+                const char *label,
+                const ErtsDlopenMemImage *needed,
+                size_t count,
+                const char **sonames,
+                uint64_t *needs,
+                uint64_t *library_needs,
+                ErrorBuffer &err) noexcept {
+    char text[512], name[32], other[32], soname[128];
+    for (size_t j = 0; j < count; j++) {
+        LibraryNames names = {NULL, 0, NULL, 0};
+        int rc = erts_dlopen_mem_library_names(needed[j].image,
+                                               needed[j].size,
+                                               note_library_name,
+                                               &names,
+                                               text,
+                                               sizeof text);
+        if (rc != ERTS_DLOPEN_MEM_OK) {
+            err.set("needed image %s: %s",
+                    needed_name(needed, j, name, sizeof name),
+                    text);
+            return rc;
+        }
+        if (!names.soname) {
+            err.set("needed image %s has no DT_SONAME, so the dynamic linker "
+                    "cannot take it for a DT_NEEDED library",
+                    needed_name(needed, j, name, sizeof name));
+            return ERTS_DLOPEN_MEM_BAD_NEEDED;
+        }
+        for (size_t k = 0; k < j; k++) {
+            if (strcmp(sonames[k], names.soname) == 0) {
+                printable_copy(names.soname, soname, sizeof soname);
+                err.set("needed images %s and %s have the same DT_SONAME %s",
+                        needed_name(needed, k, other, sizeof other),
+                        needed_name(needed, j, name, sizeof name),
+                        soname);
+                return ERTS_DLOPEN_MEM_BAD_NEEDED;
+            }
+        }
+        sonames[j] = names.soname;
+    }
+    for (size_t j = 0; j <= count; j++) {
+        LibraryNames names = {sonames, count, NULL, 0};
+        bool library = j == count;
+        int rc =
+                erts_dlopen_mem_library_names(library ? image : needed[j].image,
+                                              library ? size : needed[j].size,
+                                              note_library_name,
+                                              &names,
+                                              text,
+                                              sizeof text);
+        if (rc != ERTS_DLOPEN_MEM_OK) {
+            err.set("%s", text);
+            return rc;
+        }
+        if (library)
+            *library_needs = names.needs;
+        else
+            needs[j] = names.needs & ~(uint64_t(1) << j);
+    }
+    /* Each needed image must be needed, by the library or through another:
+     * one that is not would be loaded for nothing. */
+    uint64_t reached = *library_needs, before = 0;
+    while (reached != before) {
+        before = reached;
+        for (size_t j = 0; j < count; j++)
+            if (reached & (uint64_t(1) << j))
+                reached |= needs[j];
+    }
+    for (size_t j = 0; j < count; j++) {
+        if (!(reached & (uint64_t(1) << j))) {
+            printable_copy(sonames[j], soname, sizeof soname);
+            err.set("needed image %s (DT_SONAME %s) is needed by neither %s "
+                    "nor the needed images it needs",
+                    needed_name(needed, j, name, sizeof name),
+                    soname,
+                    label && *label ? label : "the library");
+            return ERTS_DLOPEN_MEM_BAD_NEEDED;
+        }
+    }
+    return ERTS_DLOPEN_MEM_OK;
+}
+
+/* Loads the needed images, each after those it needs, into handles. */
+int load_needed(const ErtsDlopenMemImage *needed,
+                size_t count,
+                const char **sonames,
+                const uint64_t *needs,
+                void **handles,
+                ErrorBuffer &err) noexcept {
+    uint64_t loaded = 0;
+    for (size_t done = 0; done < count;) {
+        size_t ready = count;
+        for (size_t j = 0; j < count && ready == count; j++)
+            if (!(loaded & (uint64_t(1) << j)) && (needs[j] & ~loaded) == 0)
+                ready = j;
+        if (ready == count) {
+            char name[32], soname[128];
+            size_t j = 0;
+            while (loaded & (uint64_t(1) << j))
+                j++;
+            printable_copy(sonames[j], soname, sizeof soname);
+            err.set("needed image %s (DT_SONAME %s) needs itself through "
+                    "other needed images: a cycle cannot be loaded from "
+                    "memory",
+                    needed_name(needed, j, name, sizeof name),
+                    soname);
+            return ERTS_DLOPEN_MEM_BAD_NEEDED;
+        }
+        int rc = load_validated(
+                static_cast<const unsigned char *>(needed[ready].image),
+                needed[ready].size,
+                needed[ready].label,
+                &handles[ready],
+                err);
+        if (rc != ERTS_DLOPEN_MEM_OK)
+            return rc;
+        loaded |= uint64_t(1) << ready;
+        done++;
+    }
+    return ERTS_DLOPEN_MEM_OK;
+}
+
+} // namespace
+
+extern "C" int erts_dlopen_mem_needing(const void *image,
+                                       size_t size,
+                                       const char *label,
+                                       const ErtsDlopenMemImage *needed,
+                                       size_t count,
+                                       void **handle,
+                                       char *errbuf,
+                                       size_t errbuf_size) {
+    ErrorBuffer err(errbuf, errbuf_size);
+    if (!handle) {
+        err.set("no handle pointer (NULL)");
+        return ERTS_DLOPEN_MEM_BADARG;
+    }
+    *handle = NULL;
+    if (count == 0) {
+        int rc = erts_dlopen_mem_validate(image, size, errbuf, errbuf_size);
+        if (rc != ERTS_DLOPEN_MEM_OK)
+            return rc;
+        return load_validated(static_cast<const unsigned char *>(image),
+                              size,
+                              label,
+                              handle,
+                              err);
+    }
+    if (!needed) {
+        err.set("no needed images (NULL)");
+        return ERTS_DLOPEN_MEM_BADARG;
+    }
+    if (count > kMaxNeededImages) {
+        err.set("%zu needed images, more than the %zu that can be given",
+                count,
+                kMaxNeededImages);
+        return ERTS_DLOPEN_MEM_BADARG;
+    }
+    const char *sonames[kMaxNeededImages];
+    uint64_t needs[kMaxNeededImages], library_needs = 0;
+    int rc = scan_needed(static_cast<const unsigned char *>(image),
+                         size,
+                         label,
+                         needed,
+                         count,
+                         sonames,
+                         needs,
+                         &library_needs,
+                         err);
+    if (rc != ERTS_DLOPEN_MEM_OK)
+        return rc;
+    void *handles[kMaxNeededImages] = {};
+    rc = load_needed(needed, count, sonames, needs, handles, err);
+    if (rc == ERTS_DLOPEN_MEM_OK)
+        rc = load_validated(static_cast<const unsigned char *>(image),
+                            size,
+                            label,
+                            handle,
+                            err);
+    /* The library's own references hold what it needs from here on: the
+     * needed images go when it goes (or now, if it was not loaded). */
+    for (size_t j = count; j > 0; j--)
+        if (handles[j - 1])
+            erts_dlclose_mem(handles[j - 1]);
+    return rc;
+}
+
+extern "C" int erts_dlopen_mem(const void *image,
+                               size_t size,
+                               const char *label,
+                               void **handle,
+                               char *errbuf,
+                               size_t errbuf_size) {
+    return erts_dlopen_mem_needing(image,
+                                   size,
+                                   label,
+                                   NULL,
+                                   0,
+                                   handle,
+                                   errbuf,
+                                   errbuf_size);
 }
 
 extern "C" int erts_dlclose_mem(void *handle) {

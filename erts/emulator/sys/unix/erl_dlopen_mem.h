@@ -51,6 +51,7 @@ extern "C" {
 #define ERTS_DLOPEN_MEM_UNKNOWN_HANDLE 5 /* not from erts_dlopen_mem */
 #define ERTS_DLOPEN_MEM_DLCLOSE_FAILED 6 /* dlclose reported an error */
 #define ERTS_DLOPEN_MEM_NO_MEMORY      7
+#define ERTS_DLOPEN_MEM_BAD_NEEDED     8 /* needed images that cannot serve */
 
 /* Loads the ELF shared object held in image[0..size) and returns its dlopen
  * handle in *handle. label names it (memfd name, /proc/PID/maps, messages);
@@ -63,6 +64,30 @@ int erts_dlopen_mem(const void *image,
                     char *errbuf,
                     size_t errbuf_size);
 
+/* An image that the library being loaded needs: one of its DT_NEEDED
+ * libraries, or one that such a library needs. */
+typedef struct {
+    const void *image;
+    size_t size;
+    const char *label; /* as erts_dlopen_mem's; may be NULL */
+} ErtsDlopenMemImage;
+
+/* As erts_dlopen_mem, after loading needed[0..count) (at most 64) from
+ * memory, each after those of them it needs. The dynamic linker takes a
+ * loaded object for a DT_NEEDED name by its DT_SONAME: so each needed image
+ * must have a DT_SONAME, no two the same, that the library or another needed
+ * image names in DT_NEEDED, through which the library needs it. Each is
+ * validated, loaded once per image, and held exactly as long as the objects
+ * that need it (the handle returned is the library's only). */
+int erts_dlopen_mem_needing(const void *image,
+                            size_t size,
+                            const char *label,
+                            const ErtsDlopenMemImage *needed,
+                            size_t count,
+                            void **handle,
+                            char *errbuf,
+                            size_t errbuf_size);
+
 /* Releases a handle from erts_dlopen_mem (and whatever it kept for it). */
 int erts_dlclose_mem(void *handle);
 
@@ -73,6 +98,19 @@ int erts_dlopen_mem_validate(const void *image,
                              size_t size,
                              char *errbuf,
                              size_t errbuf_size);
+
+/* The names in an image's dynamic section that tell which libraries it
+ * needs and where to find them: each(arg, tag, name) for every DT_NEEDED,
+ * DT_SONAME, DT_RPATH and DT_RUNPATH entry (tag, as <elf.h> defines them),
+ * in order, once erts_dlopen_mem_validate accepts the image. Returns as
+ * erts_dlopen_mem_validate. */
+typedef void (*ErtsDlopenMemNameFn)(void *arg, long tag, const char *name);
+int erts_dlopen_mem_library_names(const void *image,
+                                  size_t size,
+                                  ErtsDlopenMemNameFn each,
+                                  void *arg,
+                                  char *errbuf,
+                                  size_t errbuf_size);
 
 #ifdef __cplusplus
 }

@@ -60,6 +60,15 @@ extern "C" int erts_dlopen_mem_validate(const void *,
     return refuse_unsupported(errbuf, errbuf_size);
 }
 
+extern "C" int erts_dlopen_mem_library_names(const void *,
+                                             size_t,
+                                             ErtsDlopenMemNameFn,
+                                             void *,
+                                             char *errbuf,
+                                             size_t errbuf_size) {
+    return refuse_unsupported(errbuf, errbuf_size);
+}
+
 #else /* __linux__ */
 
 #    include <elf.h>
@@ -362,6 +371,32 @@ public:
                  size_t size,
                  ErrorBuffer &err) noexcept
             : image_(image), size_(size), err_(err) {
+    }
+
+    /* Entry i of the dynamic section, which lies in the image (stage 4). */
+    Dyn dynamic_entry(size_t i) const noexcept {
+        Dyn d;
+        memcpy(&d, image_ + dynamic_.p_offset + i * sizeof(Dyn), sizeof(Dyn));
+        return d;
+    }
+
+    /* After validate() has accepted the image: calls each(arg, tag, name)
+     * for the dynamic section's entries that name libraries, in order.
+     * validate() checked that their strings lie in the string table, which
+     * ends with a NUL. */
+    void each_library_name(ErtsDlopenMemNameFn each, void *arg) const noexcept {
+        size_t count = dynamic_.p_filesz / sizeof(Dyn);
+        for (size_t i = 0; i < count; i++) {
+            Dyn d = dynamic_entry(i);
+            if (d.d_tag == DT_NULL)
+                break;
+            if (d.d_tag == DT_NEEDED || d.d_tag == DT_SONAME ||
+                d.d_tag == DT_RPATH || d.d_tag == DT_RUNPATH)
+                each(arg,
+                     (long)d.d_tag,
+                     reinterpret_cast<const char *>(image_ + strtab_offset_ +
+                                                    d.d_un.d_val));
+        }
     }
 
     bool validate() noexcept {
@@ -788,10 +823,7 @@ private:
         size_t count = dynamic_.p_filesz / sizeof(Dyn);
 
         for (size_t i = 0; i < count; i++) {
-            Dyn d;
-            memcpy(&d,
-                   image_ + dynamic_.p_offset + i * sizeof(Dyn),
-                   sizeof(Dyn));
+            Dyn d = dynamic_entry(i);
             if (d.d_tag == DT_NULL) {
                 terminated = true;
                 break;
@@ -850,10 +882,7 @@ private:
 
         /* Strings named by the dynamic section. */
         for (size_t i = 0; i < count; i++) {
-            Dyn d;
-            memcpy(&d,
-                   image_ + dynamic_.p_offset + i * sizeof(Dyn),
-                   sizeof(Dyn));
+            Dyn d = dynamic_entry(i);
             if (d.d_tag == DT_NULL)
                 break;
             if ((d.d_tag == DT_NEEDED || d.d_tag == DT_SONAME ||
@@ -2919,6 +2948,28 @@ extern "C" int erts_dlopen_mem_validate(const void *image,
     }
     ElfValidator v(static_cast<const unsigned char *>(image), size, err);
     return v.validate() ? ERTS_DLOPEN_MEM_OK : ERTS_DLOPEN_MEM_BAD_IMAGE;
+}
+
+extern "C" int erts_dlopen_mem_library_names(const void *image,
+                                             size_t size,
+                                             ErtsDlopenMemNameFn each,
+                                             void *arg,
+                                             char *errbuf,
+                                             size_t errbuf_size) {
+    ErrorBuffer err(errbuf, errbuf_size);
+    if (!each) {
+        err.set("no function to call (NULL)");
+        return ERTS_DLOPEN_MEM_BADARG;
+    }
+    if (!image && size != 0) {
+        err.set("no image (NULL pointer)");
+        return ERTS_DLOPEN_MEM_BADARG;
+    }
+    ElfValidator v(static_cast<const unsigned char *>(image), size, err);
+    if (!v.validate())
+        return ERTS_DLOPEN_MEM_BAD_IMAGE;
+    v.each_library_name(each, arg);
+    return ERTS_DLOPEN_MEM_OK;
 }
 
 #endif /* __linux__ */
