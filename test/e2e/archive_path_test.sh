@@ -35,19 +35,9 @@ build_nif_for "$otp/bin" "$nif_src" "$work/lib/myapp/priv/seed_c_nif.so"
 cp "$driver_so" "$work/lib/myapp/priv/memnif_checksum_drv.so"
 "$otp/bin/erlc" -o "$work/lib/myapp/ebin" "$E2E_DIR/archive_path/seed_c_nif.erl"
 
-# pack <escript> <file in lib/>...: an escript whose archive holds them.
-pack() {
-    "$otp/bin/erl" -noshell -eval '
-        [Out, Lib | Files] = init:get_plain_arguments(),
-        Entries = [{F, element(2, {ok, _} = file:read_file(filename:join(Lib, F)))}
-                   || F <- Files],
-        ok = escript:create(Out, [shebang, {emu_args, "-escript main seed_c_nif"},
-                                  {archive, Entries, []}]),
-        halt().' -extra "$@"
-}
-pack "$work/prog" "$work/lib" myapp/ebin/seed_c_nif.beam \
+pack_escript "$otp/bin" seed_c_nif "$work/prog" "$work/lib" myapp/ebin/seed_c_nif.beam \
     myapp/priv/seed_c_nif.so myapp/priv/memnif_checksum_drv.so
-pack "$work/prog_unpacked" "$work/lib" myapp/ebin/seed_c_nif.beam
+pack_escript "$otp/bin" seed_c_nif "$work/prog_unpacked" "$work/lib" myapp/ebin/seed_c_nif.beam
 
 # The default flavour (the JIT where there is one), and the interpreter when
 # it is installed beside it.

@@ -138,3 +138,19 @@ build_nif_for() {
         'io:format("~s", [filename:join([code:root_dir(), "usr", "include"])]), halt().')
     gcc -shared -fPIC -O2 -I"$include" -o "$3" "$2"
 }
+
+# pack_escript <erl-bin-dir> <main module> <escript> <lib dir> <file in it>...:
+# an executable escript (escript:create/2) whose archive holds the files,
+# under the paths given, and whose main module is <main module>.
+pack_escript() {
+    local bin=$1 main=$2
+    shift 2
+    "$bin/erl" -noshell -eval '
+        [Main, Out, Lib | Files] = init:get_plain_arguments(),
+        Entries = [{F, element(2, {ok, _} = file:read_file(filename:join(Lib, F)))}
+                   || F <- Files],
+        ok = escript:create(Out, [shebang, {emu_args, "-escript main " ++ Main},
+                                  {archive, Entries, []}]),
+        halt().' -extra "$main" "$@"
+    chmod +x "$1"
+}

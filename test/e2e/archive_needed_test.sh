@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# archive_needed_test.sh OTP_ROOT
+#
+# A NIF library that needs its own shared libraries, run from one escript:
+# archive_needed/needs_helper.erl loads priv/needs_helper_nif.so by its
+# code:priv_dir/1 path; the library needs libhelper.so through RUNPATH
+# $ORIGIN/lib, which needs libinner.so through RUNPATH $ORIGIN. None of them
+# is where the dynamic linker looks on disk.
+#   1. from a directory, all three load from their files (the reference);
+#   2. packed with escript:create/2, copied alone into an empty directory and
+#      run under strace: the NIF answers as from the directory, all three
+#      came from memfds (check_trace.py archive), nothing was created, and
+#      code:priv_nif/2's map names the two needed images;
+#   3. without libinner.so in the archive: the on_load report names the
+#      missing library, the library that needs it, and where in the archive
+#      it was looked for; without a DT_SONAME in libhelper.so: the report
+#      says the dynamic linker cannot take it for a DT_NEEDED library.
+set -euo pipefail
+# shellcheck disable=SC2034 # used by lib.sh
+E2E_NAME=archive_needed
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+[ $# -eq 1 ] || die "usage: $0 OTP_ROOT"
+otp=$(cd "$1" && pwd)
+command -v strace > /dev/null || die "strace not found (apt-get install strace)"
+require_patched_otp "$otp"
+unset ERL_LIBS ERL_FLAGS ERL_AFLAGS ERL_ZFLAGS LD_LIBRARY_PATH || true
+
+make_scratch
+work=$E2E_SCRATCH
+src=$E2E_DIR/archive_needed
+include=$("$otp/bin/erl" -noshell -eval \
+    'io:format("~s", [filename:join([code:root_dir(), "usr", "include"])]), halt().')
+
+# build_app <lib dir> [helper soname option]: myapp in <lib dir>.
+# shellcheck disable=SC2016 # $ORIGIN is the dynamic linker's, not the shell's
+build_app() {
+    local lib=$1 priv=$1/myapp/priv
+    mkdir -p "$lib/myapp/ebin" "$priv/lib"
+    gcc -shared -fPIC -O2 -Wl,-soname,libinner.so -o "$priv/lib/libinner.so" "$src/libinner.c"
+    gcc -shared -fPIC -O2 "${@:2}" -o "$priv/lib/libhelper.so" "$src/libhelper.c" \
+        -L"$priv/lib" -linner -Wl,-rpath,'$ORIGIN'
+    gcc -shared -fPIC -O2 -I"$include" -o "$priv/needs_helper_nif.so" "$src/needs_helper_nif.c" \
+        -L"$priv/lib" -lhelper -Wl,-rpath-link,"$priv/lib" -Wl,-rpath,'$ORIGIN/lib'
+    "$otp/bin/erlc" -o "$lib/myapp/ebin" "$src/needs_helper.erl"
+}
+
+build_app "$work/lib" -Wl,-soname,libhelper.so
+readelf -d "$work/lib/myapp/priv/needs_helper_nif.so" | grep -qF "[\$ORIGIN/lib]" \
+    || die "needs_helper_nif.so has no RUNPATH \$ORIGIN/lib"
+
+# --- 1. from a directory: the files ------------------------------------------
+(cd "$work" && "$otp/bin/erl" -noshell -pa lib/myapp/ebin -eval 'needs_helper:main([]), halt().') \
+    > "$work/dir.log" 2>&1 || { cat "$work/dir.log"; fail_now "the library does not load from its directory"; }
+grep -qx "value 42" "$work/dir.log" \
+    || { cat "$work/dir.log"; fail_now "from the directory: no value 42"; }
+pass "from the directory: value 42 (files)"
+
+# --- 2. from an escript: all three from memfds --------------------------------
+pack_escript "$otp/bin" needs_helper "$work/prog" "$work/lib" myapp/ebin/needs_helper.beam \
+    myapp/priv/needs_helper_nif.so myapp/priv/lib/libhelper.so myapp/priv/lib/libinner.so
+run=$work/run
+mkdir -p "$run" "$run.tmp"
+cp "$work/prog" "$run/prog"
+(cd "$run" && env -i PATH="$otp/bin:/usr/bin:/bin" TMPDIR="$run.tmp" \
+     strace -f -ff -qq -s 4096 -o "$work/trace" ./prog > "$work/escript.log" 2>&1) \
+    || { cat "$work/escript.log"; fail_now "the escript failed"; }
+if grep -qx "value 42" "$work/escript.log"; then
+    pass "from the escript: value 42, as from the directory"
+else
+    cat "$work/escript.log"
+    fail "from the escript: no value 42"
+fi
+want_needed="priv_nif needed $run/prog/myapp/priv/lib/libhelper.so
+priv_nif needed $run/prog/myapp/priv/lib/libinner.so"
+if [ "$(grep '^priv_nif needed ' "$work/escript.log")" = "$want_needed" ]; then
+    pass "code:priv_nif/2 gives both needed images, labelled by their paths"
+else
+    cat "$work/escript.log"
+    fail "code:priv_nif/2: expected: $want_needed"
+fi
+TRACE_MODE=archive check_memory_traces "$work/trace" "the escript's strace" \
+    needs_helper_nif libhelper.so libinner.so
+[ "$(ls -A "$run")" = prog ] || fail "the escript wrote into its directory: $(ls -A "$run")"
+[ -z "$(ls -A "$run.tmp")" ] || fail "the escript left files in TMPDIR: $(ls -A "$run.tmp")"
+
+# --- 3. what the errors say ---------------------------------------------------
+# run_failing <escript> <log>: it must fail (its module is not loaded).
+run_failing() {
+    mkdir -p "$work/fail"
+    cp "$1" "$work/fail/prog"
+    if (cd "$work/fail" && env -i PATH="$otp/bin:/usr/bin:/bin" ./prog > "$2" 2>&1); then
+        fail "$(basename "$1") succeeded"
+    fi
+}
+pack_escript "$otp/bin" needs_helper "$work/prog_no_inner" "$work/lib" myapp/ebin/needs_helper.beam \
+    myapp/priv/needs_helper_nif.so myapp/priv/lib/libhelper.so
+run_failing "$work/prog_no_inner" "$work/no_inner.log"
+archive=$work/fail/prog
+want="$archive/myapp/priv/lib/libhelper.so: libinner.so: cannot open shared object file: No such file or directory' (libinner.so, which myapp/priv/lib/libhelper.so needs, is not in the archive of $archive under myapp/priv/lib, where its RUNPATH points)"
+if grep -qF "$want" "$work/no_inner.log"; then
+    pass "without libinner.so: the report names it, who needs it and where it was looked for"
+else
+    cat "$work/no_inner.log"
+    fail "without libinner.so: expected: $want"
+fi
+
+build_app "$work/lib_no_soname"
+pack_escript "$otp/bin" needs_helper "$work/prog_no_soname" "$work/lib_no_soname" myapp/ebin/needs_helper.beam \
+    myapp/priv/needs_helper_nif.so myapp/priv/lib/libhelper.so myapp/priv/lib/libinner.so
+run_failing "$work/prog_no_soname" "$work/no_soname.log"
+want="needed image $archive/myapp/priv/lib/libhelper.so has no DT_SONAME, so the dynamic linker cannot take it for a DT_NEEDED library"
+if grep -qF "$want" "$work/no_soname.log"; then
+    pass "libhelper.so without DT_SONAME: the report says so"
+else
+    cat "$work/no_soname.log"
+    fail "libhelper.so without DT_SONAME: expected: $want"
+fi
+finish
