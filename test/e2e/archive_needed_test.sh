@@ -17,6 +17,10 @@
 #      missing library, the library that needs it, and where in the archive
 #      it was looked for; without a DT_SONAME in libhelper.so: the report
 #      says the dynamic linker cannot take it for a DT_NEEDED library.
+#   4. a hostile image in the library's place (archive_needed/hostile_image.py:
+#      4,000 DT_NEEDED names, none terminated within 1 MiB), read by kernel
+#      for its DT_NEEDED names before erts's loader refuses it: the escript
+#      fails at once with the loader's text, the VM alive to print it.
 set -euo pipefail
 # shellcheck disable=SC2034 # used by lib.sh
 E2E_NAME=archive_needed
@@ -117,5 +121,19 @@ if grep -qF "$want" "$work/no_soname.log"; then
 else
     cat "$work/no_soname.log"
     fail "libhelper.so without DT_SONAME: expected: $want"
+fi
+
+mkdir -p "$work/lib_hostile/myapp/ebin" "$work/lib_hostile/myapp/priv"
+cp "$work/lib/myapp/ebin/needs_helper.beam" "$work/lib_hostile/myapp/ebin/"
+python3 "$src/hostile_image.py" "$work/lib_hostile/myapp/priv/needs_helper_nif.so"
+pack_escript "$otp/bin" needs_helper "$work/prog_hostile" "$work/lib_hostile" \
+    myapp/ebin/needs_helper.beam myapp/priv/needs_helper_nif.so
+run_failing "$work/prog_hostile" "$work/hostile.log"
+want="Failed to load NIF library $archive/myapp/priv/needs_helper_nif from memory: '"
+if grep -qF "$want" "$work/hostile.log"; then
+    pass "a hostile image: refused by the loader, the VM alive to say so"
+else
+    cat "$work/hostile.log"
+    fail "a hostile image: expected: $want"
 fi
 finish

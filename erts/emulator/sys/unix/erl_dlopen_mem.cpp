@@ -780,8 +780,8 @@ struct LibraryNames {
 
 void note_library_name(void *arg, long tag, const char *name) noexcept {
     LibraryNames *names = static_cast<LibraryNames *>(arg);
-    if (tag == DT_SONAME && !names->soname) {
-        names->soname = name;
+    if (tag == DT_SONAME) {
+        names->soname = name; /* the last, as glibc takes it */
     } else if (tag == DT_NEEDED && names->sonames) {
         for (size_t j = 0; j < names->count; j++)
             if (strcmp(names->sonames[j], name) == 0)
@@ -863,14 +863,29 @@ int scan_needed(const unsigned char *image,
         else
             needs[j] = names.needs & ~(uint64_t(1) << j);
     }
-    /* Each needed image must be needed, by the library or through another:
-     * one that is not would be loaded for nothing. */
-    uint64_t reached = *library_needs, before = 0;
-    while (reached != before) {
-        before = reached;
-        for (size_t j = 0; j < count; j++)
-            if (reached & (uint64_t(1) << j))
-                reached |= needs[j];
+    /* What each needed image needs, directly or through the others: it
+     * must not be itself (a cycle cannot be loaded one after the other),
+     * and each must be needed by the library, directly or so. */
+    uint64_t reached = *library_needs;
+    for (size_t j = 0; j < count; j++) {
+        uint64_t through = needs[j], before = 0;
+        while (through != before) {
+            before = through;
+            for (size_t k = 0; k < count; k++)
+                if (through & (uint64_t(1) << k))
+                    through |= needs[k];
+        }
+        if (through & (uint64_t(1) << j)) {
+            printable_copy(sonames[j], soname, sizeof soname);
+            err.set("needed image %s (DT_SONAME %s) needs itself through "
+                    "other needed images: a cycle cannot be loaded from "
+                    "memory",
+                    needed_name(needed, j, name, sizeof name),
+                    soname);
+            return ERTS_DLOPEN_MEM_BAD_NEEDED;
+        }
+        if (*library_needs & (uint64_t(1) << j))
+            reached |= through;
     }
     for (size_t j = 0; j < count; j++) {
         if (!(reached & (uint64_t(1) << j))) {
@@ -889,7 +904,6 @@ int scan_needed(const unsigned char *image,
 /* Loads the needed images, each after those it needs, into handles. */
 int load_needed(const ErtsDlopenMemImage *needed,
                 size_t count,
-                const char **sonames,
                 const uint64_t *needs,
                 void **handles,
                 ErrorBuffer &err) noexcept {
@@ -900,16 +914,8 @@ int load_needed(const ErtsDlopenMemImage *needed,
             if (!(loaded & (uint64_t(1) << j)) && (needs[j] & ~loaded) == 0)
                 ready = j;
         if (ready == count) {
-            char name[32], soname[128];
-            size_t j = 0;
-            while (loaded & (uint64_t(1) << j))
-                j++;
-            printable_copy(sonames[j], soname, sizeof soname);
-            err.set("needed image %s (DT_SONAME %s) needs itself through "
-                    "other needed images: a cycle cannot be loaded from "
-                    "memory",
-                    needed_name(needed, j, name, sizeof name),
-                    soname);
+            /* Cannot happen: scan_needed refused cycles. */
+            err.set("needed images: no order to load them in");
             return ERTS_DLOPEN_MEM_BAD_NEEDED;
         }
         int rc = load_validated(
@@ -976,7 +982,7 @@ extern "C" int erts_dlopen_mem_needing(const void *image,
     if (rc != ERTS_DLOPEN_MEM_OK)
         return rc;
     void *handles[kMaxNeededImages] = {};
-    rc = load_needed(needed, count, sonames, needs, handles, err);
+    rc = load_needed(needed, count, needs, handles, err);
     if (rc == ERTS_DLOPEN_MEM_OK)
         rc = load_validated(static_cast<const unsigned char *>(image),
                             size,
