@@ -32,8 +32,9 @@ packages=(
     # the example and end-to-end tests: Debian's rebar3, and Debian's own
     # erlang as the stock VM an escript must fail on politely
     erlang-base rebar3 python3 unzip
-    # the C libraries of the third-party NIF libraries the e2e tests build
-    libyaml-dev
+    # the C libraries of the third-party NIF libraries and driver the e2e
+    # tests build
+    libyaml-dev libexpat1-dev libsqlite3-dev
     # the differential fuzzing: erl_nif.h, and OTP's own NIF libraries as seeds
     erlang-dev erlang-crypto erlang-asn1
     # the plot of the VM benchmark (bench.vm_load)
