@@ -15,9 +15,18 @@
 #      code:priv_nif/2's map names the two needed images;
 #   3. without libinner.so in the archive: the on_load report names the
 #      missing library, the library that needs it, and where in the archive
-#      it was looked for; without a DT_SONAME in libhelper.so: the report
-#      says the dynamic linker cannot take it for a DT_NEEDED library.
-#   4. a hostile image in the library's place (archive_needed/hostile_image.py:
+#      it was looked for, and so does erl_ddll's needed_not_in_archive for
+#      the driver; without a DT_SONAME in libhelper.so: the report says the
+#      dynamic linker cannot take it for a DT_NEEDED library.
+#   4. the same for a driver: archive_needed/needs_helper_port.erl loads
+#      priv/needs_helper_drv.so (which needs libhelper.so as the NIF library
+#      does) with erl_ddll:load/2 from code:priv_dir/1, then reloads it
+#      while a port holds it (the reload loads its copy of all three images
+#      once the port closes): from the directory and from an escript, where
+#      all three come from memfds, at the load and at the reload;
+#   5. a reload whose images are too large to keep, in a VM with a limited
+#      address space: {error, system_limit}, the driver unharmed;
+#   6. a hostile image in the library's place (archive_needed/hostile_image.py:
 #      4,000 DT_NEEDED names, none terminated within 1 MiB), read by kernel
 #      for its DT_NEEDED names before erts's loader refuses it: the escript
 #      fails at once with the loader's text, the VM alive to print it.
@@ -46,9 +55,12 @@ build_app() {
     gcc -shared -fPIC -O2 -Wl,-soname,libinner.so -o "$priv/lib/libinner.so" "$src/libinner.c"
     gcc -shared -fPIC -O2 "${@:2}" -o "$priv/lib/libhelper.so" "$src/libhelper.c" \
         -L"$priv/lib" -linner -Wl,-rpath,'$ORIGIN'
-    gcc -shared -fPIC -O2 -I"$include" -o "$priv/needs_helper_nif.so" "$src/needs_helper_nif.c" \
-        -L"$priv/lib" -lhelper -Wl,-rpath-link,"$priv/lib" -Wl,-rpath,'$ORIGIN/lib'
-    "$otp/bin/erlc" -o "$lib/myapp/ebin" "$src/needs_helper.erl"
+    local kind
+    for kind in nif drv; do
+        gcc -shared -fPIC -O2 -I"$include" -o "$priv/needs_helper_$kind.so" "$src/needs_helper_$kind.c" \
+            -L"$priv/lib" -lhelper -Wl,-rpath-link,"$priv/lib" -Wl,-rpath,'$ORIGIN/lib'
+    done
+    "$otp/bin/erlc" -o "$lib/myapp/ebin" "$src/needs_helper.erl" "$src/needs_helper_port.erl"
 }
 
 build_app "$work/lib" -Wl,-soname,libhelper.so
@@ -61,6 +73,14 @@ readelf -d "$work/lib/myapp/priv/needs_helper_nif.so" | grep -qF "[\$ORIGIN/lib]
 grep -qx "value 42" "$work/dir.log" \
     || { cat "$work/dir.log"; fail_now "from the directory: no value 42"; }
 pass "from the directory: value 42 (files)"
+want_driver="value 42
+reload ok
+value after reload 42"
+(cd "$work" && "$otp/bin/erl" -noshell -pa lib/myapp/ebin -eval 'needs_helper_port:main([]), halt().') \
+    > "$work/dir_drv.log" 2>&1 || { cat "$work/dir_drv.log"; fail_now "the driver does not load from its directory"; }
+[ "$(cat "$work/dir_drv.log")" = "$want_driver" ] \
+    || { cat "$work/dir_drv.log"; fail_now "from the directory, the driver: expected: $want_driver"; }
+pass "from the directory, the driver: value 42, reloaded, value 42 (files)"
 
 # --- 2. from an escript: all three from memfds --------------------------------
 pack_escript "$otp/bin" needs_helper "$work/prog" "$work/lib" myapp/ebin/needs_helper.beam \
@@ -90,7 +110,57 @@ TRACE_MODE=archive check_memory_traces "$work/trace" "the escript's strace" \
 [ "$(ls -A "$run")" = prog ] || fail "the escript wrote into its directory: $(ls -A "$run")"
 [ -z "$(ls -A "$run.tmp")" ] || fail "the escript left files in TMPDIR: $(ls -A "$run.tmp")"
 
-# --- 3. what the errors say ---------------------------------------------------
+# --- 4. the driver from an escript: all three from memfds, twice -------------
+pack_escript "$otp/bin" needs_helper_port "$work/prog_drv" "$work/lib" \
+    myapp/ebin/needs_helper_port.beam myapp/priv/needs_helper_drv.so \
+    myapp/priv/lib/libhelper.so myapp/priv/lib/libinner.so
+run_drv=$work/run_drv
+mkdir -p "$run_drv" "$run_drv.tmp"
+cp "$work/prog_drv" "$run_drv/prog"
+(cd "$run_drv" && env -i PATH="$otp/bin:/usr/bin:/bin" TMPDIR="$run_drv.tmp" \
+     strace -f -ff -qq -s 4096 -o "$work/trace_drv" ./prog > "$work/escript_drv.log" 2>&1) \
+    || { cat "$work/escript_drv.log"; fail_now "the driver's escript failed"; }
+if [ "$(cat "$work/escript_drv.log")" = "$want_driver" ]; then
+    pass "the driver from the escript: value 42, reloaded, value 42, as from the directory"
+else
+    cat "$work/escript_drv.log"
+    fail "the driver from the escript: expected: $want_driver"
+fi
+TRACE_MODE=archive check_memory_traces "$work/trace_drv" "the driver's escript's strace" \
+    needs_helper_drv libhelper.so libinner.so
+memfds=$(cat "$work"/trace_drv.* | grep -c '^memfd_create("libhelper.so"' || true)
+[ "$memfds" -eq 2 ] || fail "libhelper.so: $memfds memfds, expected 2 (the load and the reload)"
+[ "$(ls -A "$run_drv")" = prog ] || fail "the driver's escript wrote into its directory: $(ls -A "$run_drv")"
+[ -z "$(ls -A "$run_drv.tmp")" ] || fail "the driver's escript left files in TMPDIR: $(ls -A "$run_drv.tmp")"
+
+# --- 5. a reload whose images cannot be kept, in a VM limited to 4 GB of
+# address space: the driver from the map form, then a reload whose 'needed'
+# lists one 256 MiB binary 64 times (16 GiB to copy) fails with
+# system_limit, and the driver answers as before.
+(cd "$work" && ulimit -v 4000000 && "$otp/bin/erl" -noshell -eval '
+    Priv = "lib/myapp/priv",
+    {ok, Drv} = file:read_file(filename:join(Priv, "needs_helper_drv.so")),
+    {ok, Helper} = file:read_file(filename:join(Priv, "lib/libhelper.so")),
+    {ok, Inner} = file:read_file(filename:join(Priv, "lib/libinner.so")),
+    ok = erl_ddll:load(#{memory => Drv, needed => [#{memory => Helper}, #{memory => Inner}]},
+                       needs_helper_drv),
+    Port = open_port({spawn_driver, "needs_helper_drv"}, []),
+    Big = binary:copy(<<0>>, 256 bsl 20),
+    Result = erl_ddll:reload(#{memory => Drv, needed => lists:duplicate(64, #{memory => Big})},
+                             needs_helper_drv),
+    io:format("reload ~p: ~ts~n", [Result, erl_ddll:format_error(element(2, Result))]),
+    io:format("value ~s~n", [erlang:port_control(Port, 0, [])]),
+    halt().') > "$work/system_limit.log" 2>&1 || true
+want="reload {error,system_limit}: The images to reload the driver from are too large to keep until the reload
+value 42"
+if [ "$(cat "$work/system_limit.log")" = "$want" ]; then
+    pass "a reload whose images cannot be kept: system_limit, the driver as it was"
+else
+    cat "$work/system_limit.log"
+    fail "a reload whose images cannot be kept: expected: $want"
+fi
+
+# --- 3. what the errors say (and 6. a hostile image) ------------------------
 # run_failing <escript> <log>: it must fail (its module is not loaded).
 run_failing() {
     mkdir -p "$work/fail"
@@ -109,6 +179,17 @@ if grep -qF "$want" "$work/no_inner.log"; then
 else
     cat "$work/no_inner.log"
     fail "without libinner.so: expected: $want"
+fi
+
+pack_escript "$otp/bin" needs_helper_port "$work/prog_drv_no_inner" "$work/lib" \
+    myapp/ebin/needs_helper_port.beam myapp/priv/needs_helper_drv.so myapp/priv/lib/libhelper.so
+run_failing "$work/prog_drv_no_inner" "$work/drv_no_inner.log"
+want="load failed: needed_not_in_archive: $archive/myapp/priv/lib/libhelper.so: libinner.so: cannot open shared object file: No such file or directory (libinner.so, which myapp/priv/lib/libhelper.so needs, is not in the archive of $archive under myapp/priv/lib, where its RUNPATH points)"
+if [ "$(cat "$work/drv_no_inner.log")" = "$want" ]; then
+    pass "the driver without libinner.so: needed_not_in_archive names it, who needs it and where it was looked for"
+else
+    cat "$work/drv_no_inner.log"
+    fail "the driver without libinner.so: expected: $want"
 fi
 
 build_app "$work/lib_no_soname"
