@@ -13,19 +13,19 @@
 #      run under strace: the NIF answers as from the directory, all three
 #      came from memfds (check_trace.py archive), nothing was created, and
 #      code:priv_nif/2's map names the two needed images;
-#   3. without libinner.so in the archive: the on_load report names the
-#      missing library, the library that needs it, and where in the archive
-#      it was looked for, and so does erl_ddll's needed_not_in_archive for
-#      the driver; without a DT_SONAME in libhelper.so: the report says the
-#      dynamic linker cannot take it for a DT_NEEDED library.
-#   4. the same for a driver: archive_needed/needs_helper_port.erl loads
+#   3. the same for a driver: archive_needed/needs_helper_port.erl loads
 #      priv/needs_helper_drv.so (which needs libhelper.so as the NIF library
 #      does) with erl_ddll:load/2 from code:priv_dir/1, then reloads it
 #      while a port holds it (the reload loads its copy of all three images
 #      once the port closes): from the directory and from an escript, where
 #      all three come from memfds, at the load and at the reload;
-#   5. a reload whose images are too large to keep, in a VM with a limited
+#   4. a reload whose images are too large to keep, in a VM with a limited
 #      address space: {error, system_limit}, the driver unharmed;
+#   5. without libinner.so in the archive: the on_load report names the
+#      missing library, the library that needs it, and where in the archive
+#      it was looked for, and so does erl_ddll's needed_not_in_archive for
+#      the driver; without a DT_SONAME in libhelper.so: the report says the
+#      dynamic linker cannot take it for a DT_NEEDED library.
 #   6. a hostile image in the library's place (archive_needed/hostile_image.py:
 #      4,000 DT_NEEDED names, none terminated within 1 MiB), read by kernel
 #      for its DT_NEEDED names before erts's loader refuses it: the escript
@@ -82,58 +82,64 @@ value after reload 42"
     || { cat "$work/dir_drv.log"; fail_now "from the directory, the driver: expected: $want_driver"; }
 pass "from the directory, the driver: value 42, reloaded, value 42 (files)"
 
+# run_alone <escript> <name> <library>...: the escript copied alone into the
+# empty directory $work/<name>, run there under strace (trace $work/<name>.trace,
+# output $work/<name>.log), with its own TMPDIR; it must succeed, the
+# libraries must come from memfds, and it must leave no file behind.
+run_alone() {
+    local escript=$1 name=$2 dir=$work/$2
+    shift 2
+    mkdir -p "$dir" "$dir.tmp"
+    cp "$escript" "$dir/prog"
+    (cd "$dir" && env -i PATH="$otp/bin:/usr/bin:/bin" TMPDIR="$dir.tmp" \
+         strace -f -ff -qq -s 4096 -o "$work/$name.trace" ./prog > "$work/$name.log" 2>&1) \
+        || { cat "$work/$name.log"; fail_now "$name: the escript failed"; }
+    TRACE_MODE=archive check_memory_traces "$work/$name.trace" "$name: the escript's strace" "$@"
+    [ "$(ls -A "$dir")" = prog ] || fail "$name: the escript wrote into its directory: $(ls -A "$dir")"
+    [ -z "$(ls -A "$dir.tmp")" ] || fail "$name: the escript left files in TMPDIR: $(ls -A "$dir.tmp")"
+}
+
+# expect_log <log> <expected text> <what>: the whole log is the text.
+expect_log() {
+    if [ "$(cat "$1")" = "$2" ]; then
+        pass "$3"
+    else
+        cat "$1"
+        fail "$3: expected: $2"
+    fi
+}
+
 # --- 2. from an escript: all three from memfds --------------------------------
 pack_escript "$otp/bin" needs_helper "$work/prog" "$work/lib" myapp/ebin/needs_helper.beam \
     myapp/priv/needs_helper_nif.so myapp/priv/lib/libhelper.so myapp/priv/lib/libinner.so
+run_alone "$work/prog" run needs_helper_nif libhelper.so libinner.so
 run=$work/run
-mkdir -p "$run" "$run.tmp"
-cp "$work/prog" "$run/prog"
-(cd "$run" && env -i PATH="$otp/bin:/usr/bin:/bin" TMPDIR="$run.tmp" \
-     strace -f -ff -qq -s 4096 -o "$work/trace" ./prog > "$work/escript.log" 2>&1) \
-    || { cat "$work/escript.log"; fail_now "the escript failed"; }
-if grep -qx "value 42" "$work/escript.log"; then
+if grep -qx "value 42" "$work/run.log"; then
     pass "from the escript: value 42, as from the directory"
 else
-    cat "$work/escript.log"
+    cat "$work/run.log"
     fail "from the escript: no value 42"
 fi
 want_needed="priv_nif needed $run/prog/myapp/priv/lib/libhelper.so
 priv_nif needed $run/prog/myapp/priv/lib/libinner.so"
-if [ "$(grep '^priv_nif needed ' "$work/escript.log")" = "$want_needed" ]; then
+if [ "$(grep '^priv_nif needed ' "$work/run.log")" = "$want_needed" ]; then
     pass "code:priv_nif/2 gives both needed images, labelled by their paths"
 else
-    cat "$work/escript.log"
+    cat "$work/run.log"
     fail "code:priv_nif/2: expected: $want_needed"
 fi
-TRACE_MODE=archive check_memory_traces "$work/trace" "the escript's strace" \
-    needs_helper_nif libhelper.so libinner.so
-[ "$(ls -A "$run")" = prog ] || fail "the escript wrote into its directory: $(ls -A "$run")"
-[ -z "$(ls -A "$run.tmp")" ] || fail "the escript left files in TMPDIR: $(ls -A "$run.tmp")"
 
-# --- 4. the driver from an escript: all three from memfds, twice -------------
+# --- 3. the driver from an escript: all three from memfds, twice -------------
 pack_escript "$otp/bin" needs_helper_port "$work/prog_drv" "$work/lib" \
     myapp/ebin/needs_helper_port.beam myapp/priv/needs_helper_drv.so \
     myapp/priv/lib/libhelper.so myapp/priv/lib/libinner.so
-run_drv=$work/run_drv
-mkdir -p "$run_drv" "$run_drv.tmp"
-cp "$work/prog_drv" "$run_drv/prog"
-(cd "$run_drv" && env -i PATH="$otp/bin:/usr/bin:/bin" TMPDIR="$run_drv.tmp" \
-     strace -f -ff -qq -s 4096 -o "$work/trace_drv" ./prog > "$work/escript_drv.log" 2>&1) \
-    || { cat "$work/escript_drv.log"; fail_now "the driver's escript failed"; }
-if [ "$(cat "$work/escript_drv.log")" = "$want_driver" ]; then
-    pass "the driver from the escript: value 42, reloaded, value 42, as from the directory"
-else
-    cat "$work/escript_drv.log"
-    fail "the driver from the escript: expected: $want_driver"
-fi
-TRACE_MODE=archive check_memory_traces "$work/trace_drv" "the driver's escript's strace" \
-    needs_helper_drv libhelper.so libinner.so
-memfds=$(cat "$work"/trace_drv.* | grep -c '^memfd_create("libhelper.so"' || true)
+run_alone "$work/prog_drv" run_drv needs_helper_drv libhelper.so libinner.so
+expect_log "$work/run_drv.log" "$want_driver" \
+    "the driver from the escript: value 42, reloaded, value 42, as from the directory"
+memfds=$(cat "$work"/run_drv.trace.* | grep -c '^memfd_create("libhelper.so"' || true)
 [ "$memfds" -eq 2 ] || fail "libhelper.so: $memfds memfds, expected 2 (the load and the reload)"
-[ "$(ls -A "$run_drv")" = prog ] || fail "the driver's escript wrote into its directory: $(ls -A "$run_drv")"
-[ -z "$(ls -A "$run_drv.tmp")" ] || fail "the driver's escript left files in TMPDIR: $(ls -A "$run_drv.tmp")"
 
-# --- 5. a reload whose images cannot be kept, in a VM limited to 4 GB of
+# --- 4. a reload whose images cannot be kept, in a VM limited to 4 GB of
 # address space: the driver from the map form, then a reload whose 'needed'
 # lists one 256 MiB binary 64 times (16 GiB to copy) fails with
 # system_limit, and the driver answers as before.
@@ -151,16 +157,10 @@ memfds=$(cat "$work"/trace_drv.* | grep -c '^memfd_create("libhelper.so"' || tru
     io:format("reload ~p: ~ts~n", [Result, erl_ddll:format_error(element(2, Result))]),
     io:format("value ~s~n", [erlang:port_control(Port, 0, [])]),
     halt().') > "$work/system_limit.log" 2>&1 || true
-want="reload {error,system_limit}: The images to reload the driver from are too large to keep until the reload
-value 42"
-if [ "$(cat "$work/system_limit.log")" = "$want" ]; then
-    pass "a reload whose images cannot be kept: system_limit, the driver as it was"
-else
-    cat "$work/system_limit.log"
-    fail "a reload whose images cannot be kept: expected: $want"
-fi
+expect_log "$work/system_limit.log" "reload {error,system_limit}: The images to reload the driver from are too large to keep until the reload
+value 42" "a reload whose images cannot be kept: system_limit, the driver as it was"
 
-# --- 3. what the errors say (and 6. a hostile image) ------------------------
+# --- 5. what the errors say (and 6. a hostile image) ------------------------
 # run_failing <escript> <log>: it must fail (its module is not loaded).
 run_failing() {
     mkdir -p "$work/fail"
@@ -185,12 +185,8 @@ pack_escript "$otp/bin" needs_helper_port "$work/prog_drv_no_inner" "$work/lib" 
     myapp/ebin/needs_helper_port.beam myapp/priv/needs_helper_drv.so myapp/priv/lib/libhelper.so
 run_failing "$work/prog_drv_no_inner" "$work/drv_no_inner.log"
 want="load failed: needed_not_in_archive: $archive/myapp/priv/lib/libhelper.so: libinner.so: cannot open shared object file: No such file or directory (libinner.so, which myapp/priv/lib/libhelper.so needs, is not in the archive of $archive under myapp/priv/lib, where its RUNPATH points)"
-if [ "$(cat "$work/drv_no_inner.log")" = "$want" ]; then
-    pass "the driver without libinner.so: needed_not_in_archive names it, who needs it and where it was looked for"
-else
-    cat "$work/drv_no_inner.log"
-    fail "the driver without libinner.so: expected: $want"
-fi
+expect_log "$work/drv_no_inner.log" "$want" \
+    "the driver without libinner.so: needed_not_in_archive names it, who needs it and where it was looked for"
 
 build_app "$work/lib_no_soname"
 pack_escript "$otp/bin" needs_helper "$work/prog_no_soname" "$work/lib_no_soname" myapp/ebin/needs_helper.beam \

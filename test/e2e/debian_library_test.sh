@@ -99,12 +99,6 @@ if $needs_p1_utils; then
 else
     p1_utils_deb=""
 fi
-library_names=()
-for spec in "${specs[@]}"; do
-    read -r so _ <<< "$spec"
-    library_names+=("$(basename "$so" .so)")
-done
-
 make_scratch
 work=$E2E_SCRATCH
 bin=$otp/bin
@@ -150,6 +144,7 @@ include=$("$bin/erl" -noshell -eval \
 ei_libdir=$("$bin/erl" -noshell -eval \
     'io:format("~s", [filename:join(code:lib_dir(erl_interface), "lib")]), halt().')
 mkdir -p "$src/ebin" "$work/objects" "$test_ebin"
+library_names=()
 for spec in "${specs[@]}"; do
     read -r -a patterns <<< "$spec"  # read does not expand the patterns
     so=${patterns[0]}
@@ -166,6 +161,7 @@ for spec in "${specs[@]}"; do
     done
     mkdir -p "$(dirname "$src/$so")"
     g++ -shared -o "$src/$so" "${objects[@]}" -L"$ei_libdir" "${libs[@]}"
+    library_names+=("$(basename "$so" .so)")
 done
 cp "$src/src/$app.app.src" "$src/ebin/$app.app"
 # Parse transforms first (rebar3 orders them so too), then the rest.
