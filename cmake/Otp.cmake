@@ -14,16 +14,18 @@
 # ${CMAKE_BINARY_DIR}/series/otp-<version>/ (export-series.sh).
 # Target `otp_refresh`: re-runs prepare and build unconditionally (e.g. after
 # editing the tree given as OTP_SOURCE_DIR, which is not watched).
-# Tests, label otp: `otp.nif_SUITE` and `otp.ddll_SUITE`, OTP's upstream
-# nif_SUITE and ddll_SUITE on the built VM, and `otp.<suite>.emu` on the
-# interpreter flavour when it is built;
+# Tests, label otp: `otp.<suite>`, OTP's upstream suites on the built VM
+# (nif_SUITE, ddll_SUITE; crypto_SUITE, dbg_SUITE, asn1_SUITE on the default
+# version), and `otp.<suite>.emu` on the interpreter flavour when it is built;
+# label memory-everywhere (with OTP_BUILD_MEMTEST): `memory-everywhere.<suite>
+# [.emu]`, the same suites on the memtest emulator, compared with those runs;
 # `otp.series_applies`: the series applies to Debian's and the bare upstream
 # tree. Label nested (with ERTS_DLOPEN_MEM_NESTED_BUILDS):
 # `otp.series_builds_per_commit`, the default version's series `git am`ed
 # onto the bare upstream tree, building the emulator at every commit and
 # with CXX=false; `otp.<version>.build_and_test` for each of
 # OTP_OTHER_VERSIONS: a nested build of this project on that version, running
-# its otp and e2e tests.
+# its otp, e2e and memory-everywhere tests.
 #
 # Variables for other CMake code:
 #   OTP_ROOT     install prefix (${CMAKE_BINARY_DIR}/otp)
@@ -51,6 +53,12 @@ endif()
 set(OTP_DOWNLOAD_CACHE "${_otp_cache_default}" CACHE PATH
     "Where downloaded source packages are kept across build directories")
 option(OTP_BUILD_EMU_FLAVOR "Also build (and install) the interpreter flavour of the emulator" ON)
+# The test-only emulator type memtest (test/memory_everywhere), linked from
+# the same objects with a sys layer that loads every library opened by path
+# from memory: `erl -emu_type memtest`. beam.smp and beam.emu do not change.
+option(OTP_BUILD_MEMTEST
+       "Also link the test-only emulator type memtest, for the memory-everywhere tests"
+       ${ERTS_DLOPEN_MEM_BUILD_TESTS})
 cmake_host_system_information(RESULT _otp_ncpu QUERY NUMBER_OF_LOGICAL_CORES)
 set(OTP_BUILD_JOBS "${_otp_ncpu}" CACHE STRING "make -j for the OTP build")
 
@@ -124,6 +132,7 @@ OTP_SOURCE_DIR=${OTP_SOURCE_DIR}
 OTP_DOWNLOAD_CACHE=${OTP_DOWNLOAD_CACHE}
 OTP_DEBIAN_NEWEST_LISTED=${OTP_DEBIAN_NEWEST_LISTED}
 OTP_BUILD_EMU_FLAVOR=${OTP_BUILD_EMU_FLAVOR}
+OTP_BUILD_MEMTEST=${OTP_BUILD_MEMTEST}
 inputs:
 ${_otp_inputs_text}
 ")
@@ -139,6 +148,10 @@ if(OTP_BUILD_EMU_FLAVOR)
 else()
     set(_otp_emu 0)
 endif()
+set(_otp_memtest_dir "")
+if(OTP_BUILD_MEMTEST)
+    set(_otp_memtest_dir "${_otp_project_root}/test/memory_everywhere")
+endif()
 
 set(_otp_prepare_cmd
     "${CMAKE_COMMAND}" -E env "CMAKE_COMMAND=${CMAKE_COMMAND}"
@@ -149,6 +162,7 @@ set(_otp_prepare_cmd
 set(_otp_build_cmd
     "${CMAKE_COMMAND}" -E env
     "OTP_BUILD_JOBS=${OTP_BUILD_JOBS}" "OTP_BUILD_EMU_FLAVOR=${_otp_emu}"
+    "OTP_BUILD_MEMTEST_DIR=${_otp_memtest_dir}"
     "${BASH_EXECUTABLE}" "${_otp_scripts}/build.sh" "${OTP_SRC_DIR}" "${OTP_ROOT}")
 
 add_custom_command(
@@ -174,6 +188,8 @@ add_custom_command(
     COMMAND ${_otp_build_cmd}
     COMMAND "${CMAKE_COMMAND}" -E touch "${OTP_INSTALLED_STAMP}"
     DEPENDS "${_otp_stamps}/prepared.stamp" "${_otp_scripts}/build.sh"
+            "${_otp_project_root}/test/memory_everywhere/erl_memtest_sys_ddll.c"
+            "${_otp_project_root}/test/memory_everywhere/memtest.mk"
     COMMENT "OTP ${OTP_VERSION}: building and installing into ${OTP_ROOT}"
     USES_TERMINAL
     VERBATIM)
@@ -212,24 +228,78 @@ add_custom_target(otp_refresh
     USES_TERMINAL
     VERBATIM)
 
-# OTP's upstream nif_SUITE and ddll_SUITE (erl_ddll) on the built VM, both
-# flavours when built. The runs share test_server's `variables` in the source
-# tree: never in parallel.
+# OTP's own suites on the built VM, in both flavours when built (tests
+# otp.<suite>[.emu]): nif_SUITE and ddll_SUITE (erl_ddll) on every version;
+# on the default version also those of the applications whose own NIF
+# libraries and drivers they load: crypto (crypto.so, which opens
+# crypto_callback.so), runtime_tools' dbg (its trace drivers) and asn1
+# (asn1rt_nif.so). Each as
+# "<application directory>:<suite>:<libraries>:<slow runs>", where the runs
+# labelled slow too, which test-all leaves out for CI's time, are none, the
+# emu flavour's (crypto_SUITE and dbg_SUITE: about 80 s a run) or all, on
+# the primary flavour only (asn1_SUITE: about 15 minutes a run).
+# With the memtest emulator each suite runs once more on it, loading every
+# library it opens by path from memory, and must give the same counts and
+# have loaded at least <libraries> (comma-separated) from memory
+# (memory-everywhere.<suite>[.emu], test/memory_everywhere/run_suite.sh).
+# The runs share test_server's `variables` in the source tree: never in
+# parallel.
 set(_otp_results "${CMAKE_BINARY_DIR}/otp-test-results")
-foreach(_suite IN ITEMS nif_SUITE ddll_SUITE)
-    add_test(NAME otp.${_suite}
-             COMMAND "${BASH_EXECUTABLE}" "${_otp_scripts}/run-otp-suite.sh"
-                     "${OTP_SRC_DIR}" "${OTP_ROOT}" "${_otp_results}/${_suite}" ${_suite})
-    set_tests_properties(otp.${_suite} PROPERTIES
-        LABELS otp TIMEOUT 1800 RESOURCE_LOCK otp_test_server)
-    if(OTP_BUILD_EMU_FLAVOR)
-        add_test(NAME otp.${_suite}.emu
-                 COMMAND "${CMAKE_COMMAND}" -E env OTP_TEST_FLAVOR=emu
-                         "${BASH_EXECUTABLE}" "${_otp_scripts}/run-otp-suite.sh"
-                         "${OTP_SRC_DIR}" "${OTP_ROOT}" "${_otp_results}/${_suite}.emu" ${_suite})
-        set_tests_properties(otp.${_suite}.emu PROPERTIES
-            LABELS otp TIMEOUT 1800 RESOURCE_LOCK otp_test_server)
+set(_otp_suites "erts/emulator:nif_SUITE:nif_SUITE.1.so,nif_mod.1.so:none"
+                "erts/emulator:ddll_SUITE:echo_drv.so:none")
+if(OTP_VERSION STREQUAL _otp_default_version)
+    list(APPEND _otp_suites
+         "lib/crypto:crypto_SUITE:crypto.so,crypto_callback.so:emu"
+         "lib/runtime_tools:dbg_SUITE:trace_file_drv.so,trace_ip_drv.so:emu"
+         "lib/asn1:asn1_SUITE:asn1rt_nif.so:all")
+endif()
+set(_otp_flavors "primary")
+if(OTP_BUILD_EMU_FLAVOR)
+    list(APPEND _otp_flavors "emu")
+endif()
+foreach(_entry IN LISTS _otp_suites)
+    string(REPLACE ":" ";" _entry "${_entry}")
+    list(GET _entry 0 _app)
+    list(GET _entry 1 _suite)
+    list(GET _entry 2 _libraries)
+    string(REPLACE "," ";" _libraries "${_libraries}")
+    list(GET _entry 3 _slow_runs)
+    set(_flavors ${_otp_flavors})
+    if(_slow_runs STREQUAL "all")
+        set(_flavors primary)
     endif()
+    foreach(_flavor IN LISTS _flavors)
+        set(_otp_labels otp)
+        set(_memory_labels memory-everywhere)
+        if(_slow_runs STREQUAL "all" OR _slow_runs STREQUAL _flavor)
+            list(APPEND _otp_labels slow)
+            list(APPEND _memory_labels slow)
+        endif()
+        if(_flavor STREQUAL "primary")
+            set(_name "${_suite}")
+            set(_flavor_env "OTP_TEST_FLAVOR=")
+        else()
+            set(_name "${_suite}.${_flavor}")
+            set(_flavor_env "OTP_TEST_FLAVOR=${_flavor}")
+        endif()
+        add_test(NAME otp.${_name}
+                 COMMAND "${CMAKE_COMMAND}" -E env "OTP_TEST_APP=${_app}" "${_flavor_env}"
+                         "${BASH_EXECUTABLE}" "${_otp_scripts}/run-otp-suite.sh"
+                         "${OTP_SRC_DIR}" "${OTP_ROOT}" "${_otp_results}/${_name}" ${_suite})
+        set_tests_properties(otp.${_name} PROPERTIES
+            LABELS "${_otp_labels}" TIMEOUT 1800 RESOURCE_LOCK otp_test_server
+            FIXTURES_SETUP otp.${_name}.results)
+        if(OTP_BUILD_MEMTEST)
+            add_test(NAME memory-everywhere.${_name}
+                     COMMAND "${CMAKE_COMMAND}" -E env "OTP_TEST_APP=${_app}" "${_flavor_env}"
+                             "${BASH_EXECUTABLE}" "${_otp_project_root}/test/memory_everywhere/run_suite.sh"
+                             "${OTP_SRC_DIR}" "${OTP_ROOT}" "${_otp_results}/${_name}"
+                             "${_otp_results}/${_name}.memory" ${_suite} ${_libraries})
+            set_tests_properties(memory-everywhere.${_name} PROPERTIES
+                LABELS "${_memory_labels}" TIMEOUT 1800 RESOURCE_LOCK otp_test_server
+                FIXTURES_REQUIRED otp.${_name}.results)
+        endif()
+    endforeach()
 endforeach()
 
 # The series for this version applies with plain `git apply` to Debian's
@@ -256,8 +326,9 @@ endif()
 
 # The other supported versions, each as one test (label nested) that
 # configures, builds and tests this project in a nested build directory with
-# that OTP_VERSION and runs its otp and e2e tests: the same patches, suites
-# and end-to-end programs on every version the lock file pins.
+# that OTP_VERSION and runs its otp, e2e and memory-everywhere tests: the
+# same patches, suites and end-to-end programs on every version the lock
+# file pins.
 # The torture test runs its 20,000 mutants on the default version; the
 # others take fewer, for CI's time.
 set(ERTS_DLOPEN_MEM_NESTED_TORTURE_MUTANTS 5000 CACHE STRING
@@ -292,8 +363,9 @@ if(ERTS_DLOPEN_MEM_BUILD_TESTS AND OTP_SOURCE_DIR STREQUAL "")
                          -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE}
                          -DOTP_DOWNLOAD_CACHE=${OTP_DOWNLOAD_CACHE}
                          -DOTP_BUILD_EMU_FLAVOR=${OTP_BUILD_EMU_FLAVOR}
+                         -DOTP_BUILD_MEMTEST=${OTP_BUILD_MEMTEST}
                          -DERTS_DLOPEN_MEM_TORTURE_MUTANTS=${ERTS_DLOPEN_MEM_NESTED_TORTURE_MUTANTS}
-                     --test-command ${CMAKE_CTEST_COMMAND} -L "otp|e2e" --output-on-failure)
+                     --test-command ${CMAKE_CTEST_COMMAND} -L "otp|e2e|memory-everywhere" --output-on-failure)
         # Shares nothing with this build but the CPU: run alone.
         set_tests_properties(otp.${_v}.build_and_test PROPERTIES
             LABELS nested RUN_SERIAL ON TIMEOUT 3600)

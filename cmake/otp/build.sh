@@ -13,10 +13,14 @@
 #   - the default flavour (the JIT on x86_64 and aarch64) is built and
 #     installed; with OTP_BUILD_EMU_FLAVOR=1 (the default) the interpreter
 #     ("emu") flavour is built too and installed beside it (erl -emu_flavor
-#     emu), which proves the emulator's objects also link with $(CC).
+#     emu), which proves the emulator's objects also link with $(CC);
+#   - with OTP_BUILD_MEMTEST_DIR=<dir> (test/memory_everywhere), each flavour
+#     is also linked as the test-only emulator type memtest, which loads
+#     every library opened by path from memory (erl -emu_type memtest).
 #
 # Environment: OTP_BUILD_JOBS (default: nproc), OTP_BUILD_EMU_FLAVOR (1/0),
-# CC / CXX (default gcc / g++), OTP_EXTRA_CONFIGURE_ARGS (word-split).
+# OTP_BUILD_MEMTEST_DIR, CC / CXX (default gcc / g++),
+# OTP_EXTRA_CONFIGURE_ARGS (word-split).
 set -euo pipefail
 
 die() { echo "otp-build: error: $*" >&2; exit 1; }
@@ -30,6 +34,8 @@ prefix=$(cd "$2" && pwd)
 
 jobs=${OTP_BUILD_JOBS:-$(nproc)}
 build_emu=${OTP_BUILD_EMU_FLAVOR:-1}
+memtest_dir=${OTP_BUILD_MEMTEST_DIR:-}
+[ -z "$memtest_dir" ] || [ -f "$memtest_dir/memtest.mk" ] || die "no memtest.mk in $memtest_dir"
 meta=$src/.erts-dlopen-mem
 mkdir -p "$meta"
 
@@ -151,6 +157,21 @@ if [ "$build_emu" = 1 ]; then
     log "make emulator FLAVOR=emu took $((SECONDS - t0)) s"
 fi
 
+# The memtest emulators: one object compiled, the rest linked as built above.
+memtest_flavors=()
+if [ -n "$memtest_dir" ]; then
+    target=$("$src/erts/autoconf/config.guess")
+    primary=$(sed -n 's/^PRIMARY_FLAVOR= *//p' "$src/make/$target/otp.mk")
+    [ -n "$primary" ] || die "no PRIMARY_FLAVOR in $src/make/$target/otp.mk"
+    memtest_flavors=("$primary")
+    [ "$build_emu" != 1 ] || [ "$primary" = emu ] || memtest_flavors+=(emu)
+    for flavor in "${memtest_flavors[@]}"; do
+        log "make memtest FLAVOR=$flavor"
+        quiet_make -C "$src/erts/emulator" -f "$target/Makefile" -f "$memtest_dir/memtest.mk" \
+            TYPE=opt FLAVOR="$flavor" MEMTEST_DIR="$memtest_dir" memtest
+    done
+fi
+
 # --- install ----------------------------------------------------------------------
 
 log "make install into $prefix"
@@ -166,6 +187,12 @@ if [ "$build_emu" = 1 ]; then
     [ -n "$emu" ] || die "beam.emu was not built"
     install -m 755 "$emu" "$erts_bin/beam.emu"
 fi
+for flavor in "${memtest_flavors[@]}"; do
+    # beam.memtest.smp (the primary flavour, as beam.smp), beam.memtest.emu.
+    name=beam.memtest.$flavor
+    [ "$flavor" != "$primary" ] || name=beam.memtest.smp
+    install -m 755 "$src/bin/$target/$name" "$erts_bin/$name"
+done
 log "make install took $((SECONDS - t0)) s"
 
 # Debian's javascript.patch keeps common_test's jquery files out of the
@@ -192,5 +219,19 @@ erl=$prefix/bin/erl
 if [ "$build_emu" = 1 ]; then
     "$erl" -emu_flavor emu -noshell -eval 'io:format("otp-build: emu flavour runs: ~p~n", [erlang:system_info(emu_flavor)]), halt().' >&2 \
         || die "the installed emu flavour does not run"
+fi
+if [ ${#memtest_flavors[@]} -gt 0 ]; then
+    for flavor in "${memtest_flavors[@]}"; do
+        # It must load crypto.so from memory: one check that the switch is on.
+        flavor_args=()
+        [ "$flavor" = "$primary" ] || flavor_args=(-emu_flavor "$flavor")
+        maps=$(ERTS_MEMTEST_LOG="" "$erl" -emu_type memtest "${flavor_args[@]}" -noshell -eval '
+            <<_:256>> = crypto:hash(sha256, "memtest"),
+            io:put_chars(os:cmd("cat /proc/" ++ os:getpid() ++ "/maps")), halt().') \
+            || die "the installed memtest emulator ($flavor) does not run"
+        grep -q '/memfd:crypto\.so' <<< "$maps" \
+            || die "the memtest emulator ($flavor) did not load crypto.so from memory"
+    done
+    log "memtest emulators load crypto.so from memory: ${memtest_flavors[*]}"
 fi
 log "done: $erl"

@@ -17,8 +17,11 @@
 # Prints the counts and exits non-zero if a case failed or none ran.
 #
 # Environment: OTP_TEST_APP as above; OTP_TEST_FLAVOR=emu|jit runs the suites
-# on that emulator flavour (erl -emu_flavor); CT_EXTRA_ARGS is passed on to
-# ct_run (e.g. "-case t_load_race" or "-group priv_nif").
+# on that emulator flavour (erl -emu_flavor), OTP_TEST_EMU_TYPE=memtest on
+# that emulator type (erl -emu_type; test/memory_everywhere); CT_EXTRA_ARGS
+# is passed on to ct_run (e.g. "-case t_load_race" or "-group priv_nif").
+# Besides the logs, <results-dir>/counts holds "ok failed uskip askip" and
+# <results-dir>/cases each case's result, "<suite> /<group>/... <case> <result>".
 set -euo pipefail
 
 die() { echo "run-otp-suite: error: $*" >&2; exit 2; }
@@ -43,6 +46,7 @@ unset MAKEFLAGS MFLAGS MAKELEVEL ERL_LIBS ERL_FLAGS ERL_ZFLAGS ERL_COMPILER_OPTI
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
 ERL_AFLAGS=""
 [ -z "${OTP_TEST_FLAVOR:-}" ] || ERL_AFLAGS="-emu_flavor $OTP_TEST_FLAVOR"
+[ -z "${OTP_TEST_EMU_TYPE:-}" ] || ERL_AFLAGS="$ERL_AFLAGS -emu_type $OTP_TEST_EMU_TYPE"
 export ERL_AFLAGS
 
 ts_dir=$src/lib/common_test/test_server
@@ -98,7 +102,7 @@ done
 # 4. ct_run, with the options `make test` uses.
 rm -rf "$logdir"
 mkdir -p "$logdir"
-log "ct_run -suite ${suites[*]}${OTP_TEST_FLAVOR:+ (flavour $OTP_TEST_FLAVOR)}; logs: $logdir"
+log "ct_run -suite ${suites[*]}${OTP_TEST_FLAVOR:+ (flavour $OTP_TEST_FLAVOR)}${OTP_TEST_EMU_TYPE:+ (emulator type $OTP_TEST_EMU_TYPE)}; logs: $logdir"
 set +e
 # shellcheck disable=SC2086 # CT_EXTRA_ARGS is a word list
 (cd "$test_dir" && ct_run -logdir "$logdir" \
@@ -134,6 +138,23 @@ if [ "$n" -eq 0 ]; then
     uskip=$(sed -n 's/.* \([0-9]*\) skipped.*/\1/p' <<< "$line"); uskip=${uskip:-0}
 fi
 skipped=$((uskip + askip))
+echo "$ok $failed $uskip $askip" > "$results/counts"
+# Each case's result from the suite.log files, as "<suite> /<group>/...
+# <case> <result>" (result: ok, failed, skipped or auto_skipped), sorted, so
+# that two runs of a suite can be compared case by case.
+# shellcheck disable=SC2016 # an awk program
+find "$logdir" -name suite.log -print0 | xargs -0 -r awk '
+    FNR == 1 { depth = 0 }
+    /^=case/ { c = $2; split(c, sc, ":"); suite = sc[1]; name = sc[2] }
+    /^=group_props/ && name == "init_per_group" {
+        match($0, /\{name,[^,}]*/); stack[++depth] = substr($0, RSTART + 6, RLENGTH - 6)
+    }
+    /^=result/ {
+        r = $2; sub(/:.*/, "", r); g = ""
+        for (i = 1; i <= depth; i++) g = g "/" stack[i]
+        print suite, (g == "" ? "/" : g), name, r
+        if (name == "end_per_group" && depth > 0) depth--
+    }' | sort > "$results/cases"
 
 echo
 echo "run-otp-suite: ${suites[*]}: $ok ok, $failed failed, $skipped skipped ($uskip by the suite, $askip auto), ct_run exit $ct_status"
