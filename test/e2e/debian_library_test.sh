@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# debian_library_test.sh OTP_ROOT REBAR3 PLUGIN_DIR LIBRARY SOURCE [P1_UTILS_DEB]
+# debian_library_test.sh OTP_ROOT REBAR3 PLUGIN_DIR LIBRARY SOURCE [P1_UTILS_SOURCE]
 #
 # A real NIF library or driver, as it is written (its module loads its
 # library by a path under code:priv_dir/1, with erlang:load_nif/2 or
@@ -28,25 +28,23 @@
 # plugin, is left out of the rebar3 project.
 #
 # ProcessOne's NIF libraries (all but jiffy and sqlite3) find theirs with
-# p1_utils, whose source package the archive does not serve: P1_UTILS_DEB
-# is Debian's binary package of it, whose modules are compiled again from
-# the abstract code their debug_info holds, by OTP_ROOT's compiler.
+# p1_utils: P1_UTILS_SOURCE is its upstream tarball from Debian.
 #
-# SOURCE and P1_UTILS_DEB may also be files that hold the path (as
+# SOURCE and P1_UTILS_SOURCE may also be files that hold the path (as
 # cmake/otp/FetchDebianSource.cmake's RESULT_FILE does).
 set -euo pipefail
 # shellcheck disable=SC2034 # used by lib.sh
 E2E_NAME=debian.${4:-}
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-[ $# -ge 5 ] && [ $# -le 6 ] || die "usage: $0 OTP_ROOT REBAR3 PLUGIN_DIR LIBRARY SOURCE [P1_UTILS_DEB]"
-otp=$1 rebar3=$2 plugin=$3 library=$4 source=$5 p1_utils_deb=${6:-}
+[ $# -ge 5 ] && [ $# -le 6 ] || die "usage: $0 OTP_ROOT REBAR3 PLUGIN_DIR LIBRARY SOURCE [P1_UTILS_SOURCE]"
+otp=$1 rebar3=$2 plugin=$3 library=$4 source=$5 p1_utils_source=${6:-}
 require_patched_otp "$otp"
 [ -x "$rebar3" ] || die "$rebar3 not found (build the memnif_checksum_rebar3 target first)"
-resolve() {  # <.dsc, .orig.tar.*, .deb or a file holding its path>
+resolve() {  # <.dsc, .orig.tar.* or a file holding its path>
     local file=$1
     [ -f "$file" ] || die "$file not found (build the e2e_debian_sources target first)"
-    case $file in *.dsc | *.orig.tar.* | *.deb) ;; *) file=$(cat "$file") ;; esac
+    case $file in *.dsc | *.orig.tar.*) ;; *) file=$(cat "$file") ;; esac
     [ -f "$file" ] || die "$file not found (build the e2e_debian_sources target again)"
     echo "$file"
 }
@@ -94,10 +92,10 @@ case $library in
     *) die "no recipe for $library (jiffy, stringprep, fast_yaml, fast_xml, mqtree, ezlib, sqlite3)" ;;
 esac
 if $needs_p1_utils; then
-    [ -n "$p1_utils_deb" ] || die "$library needs P1_UTILS_DEB"
-    p1_utils_deb=$(resolve "$p1_utils_deb")
+    [ -n "$p1_utils_source" ] || die "$library needs P1_UTILS_SOURCE"
+    p1_utils_source=$(resolve "$p1_utils_source")
 else
-    p1_utils_deb=""
+    p1_utils_source=""
 fi
 make_scratch
 work=$E2E_SCRATCH
@@ -117,22 +115,12 @@ case $source in
 esac
 code_path=(-pa "$src/ebin" -pa "$test_ebin")
 checkouts=()
-if [ -n "$p1_utils_deb" ]; then
-    # p1_utils as an application with sources, for _checkouts too.
-    dpkg-deb -x "$p1_utils_deb" "$work/p1_utils.deb"
+if [ -n "$p1_utils_source" ]; then
+    # p1_utils, built as its rebar.config says, and for _checkouts too.
     p1=$work/p1_utils
-    mkdir -p "$p1/src" "$p1/ebin"
-    cp -r "$work"/p1_utils.deb/usr/lib/erlang/lib/p1_utils-*/include "$p1/"
-    cp "$work"/p1_utils.deb/usr/lib/erlang/lib/p1_utils-*/ebin/p1_utils.app "$p1/src/p1_utils.app.src"
-    "$bin/erl" -noshell -eval '
-        [Ebin, Src] = init:get_plain_arguments(),
-        [begin
-             {ok, {M, [{debug_info, {debug_info_v1, erl_abstract_code, {Forms, _}}}]}} =
-                 beam_lib:chunks(Beam, [debug_info]),
-             ok = file:write_file(filename:join(Src, atom_to_list(M) ++ ".erl"),
-                                  erl_prettypr:format(erl_syntax:form_list(Forms)))
-         end || Beam <- filelib:wildcard(filename:join(Ebin, "*.beam"))],
-        halt().' -extra "$(echo "$work"/p1_utils.deb/usr/lib/erlang/lib/p1_utils-*/ebin)" "$p1/src"
+    mkdir -p "$p1" && tar -xf "$p1_utils_source" -C "$p1" --strip-components=1
+    rm -f "$p1/rebar.config.script"
+    mkdir -p "$p1/ebin"
     "$bin/erlc" -W0 -I "$p1/include" -o "$p1/ebin" "$p1"/src/*.erl
     cp "$p1/src/p1_utils.app.src" "$p1/ebin/p1_utils.app"
     code_path+=(-pa "$p1/ebin")
