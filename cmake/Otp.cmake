@@ -237,7 +237,7 @@ add_custom_target(otp_refresh
 # "<application directory>:<suite>:<libraries>:<slow runs>", where the runs
 # labelled slow too, which test-all leaves out for CI's time, are none, the
 # emu flavour's (crypto_SUITE and dbg_SUITE: about 80 s a run) or all, on
-# the primary flavour only (asn1_SUITE: about 15 minutes a run).
+# the primary flavour only (asn1_SUITE: 17 to 20 minutes a run).
 # With the memtest emulator each suite runs once more on it, loading every
 # library it opens by path from memory, and must give the same counts and
 # have loaded at least <libraries> (comma-separated) from memory
