@@ -7,7 +7,9 @@
 # the same bytes on every run; the `series` file names exactly the patches
 # beside it, the generated loader patch first, then the committed patches
 # unchanged in their order; that patch, applied to an empty tree, gives
-# exactly the files erts/patches/MANIFEST lists, with their content;
+# exactly the files erts/patches/MANIFEST lists, with their content; no
+# committed patch adds a leftover of patching or building (.rej, .orig,
+# objects, .beam, files at the tree's root) or a binary file;
 # exported again into the same directory, unchanged files keep their mtime
 # and a patch no longer listed goes; and a patch in a version's directory
 # that its series file does not list makes the export fail, naming it.
@@ -54,6 +56,13 @@ for v in "${versions[@]}"; do
             || fail "OTP $v: patch $((i + 2)) is ${listed[i + 1]}, not ${committed[i]##*/}"
         cmp -s "$root/${committed[i]}" "$scratch/a/$v/${listed[i + 1]}" \
             || fail "OTP $v: the exported ${listed[i + 1]} differs from the committed one"
+        # Nothing left over from patching or building: no .rej, .orig,
+        # object or .beam file, nothing at the tree's root, nothing binary.
+        stray=$(sed -n 's|^diff --git a/[^ ]* b/||p' "$root/${committed[i]}" \
+                    | grep -E '\.(rej|orig|o|so|beam)$|^[^/]+$' || true)
+        [ -z "$stray" ] || fail "OTP $v: ${committed[i]} adds $stray"
+        ! grep -q '^GIT binary patch$' "$root/${committed[i]}" \
+            || fail "OTP $v: ${committed[i]} holds a binary file"
     done
     # Exported again into the same directory: unchanged files keep their
     # mtime, a patch no longer in the series goes.
