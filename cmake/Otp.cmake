@@ -37,7 +37,7 @@ include_guard(GLOBAL)
 
 # The default version: the one the per-commit series test builds. Adding a
 # version: its pin in debian-sources.lock, its series, and the doc string
-# below (README.md, "Adding an OTP version").
+# below (docs/design.md, "Adding an OTP version").
 set(_otp_default_version "29.1.1")
 set(OTP_VERSION "${_otp_default_version}" CACHE STRING
     "OTP version to build from the Debian source that cmake/otp/debian-sources.lock pins (25.2.3, 27.3.4.1, 29.1.1)")

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""Checks README.md's layout table against the tree.
+"""Checks the layout table of docs/design.md against the tree.
 
 Every path in the table's first column must exist (`{a,b}` alternatives and
 `<version>`-style placeholders expanded against the tree), and every tracked
@@ -20,7 +20,7 @@ def layout_rows(readme):
     rows, in_section = [], False
     for line in readme.splitlines():
         if line.startswith("## "):
-            in_section = line.strip() == "## Layout"
+            in_section = line.strip() == "## Layout of the tree"
             continue
         m = re.match(r"^\| `([^`]+)` \|", line) if in_section else None
         if m:
@@ -57,10 +57,10 @@ def tracked_files(root):
 
 
 def main(root):
-    with open(os.path.join(root, "README.md"), encoding="utf-8") as f:
+    with open(os.path.join(root, "docs", "design.md"), encoding="utf-8") as f:
         rows = layout_rows(f.read())
     if not rows:
-        sys.exit("check_layout: README.md has no '## Layout' table")
+        sys.exit("check_layout: docs/design.md has no '## Layout of the tree' table")
     files = tracked_files(root)
     patterns = [p for row in rows for p in expand(row)]
     failures = []
@@ -69,14 +69,14 @@ def main(root):
             prefix = pattern.rstrip("/")
             if not any(fnmatch.fnmatch(f, prefix) or fnmatch.fnmatch(f, prefix + "/*")
                        for f in files):
-                failures.append(f"README row `{row}`: nothing in the tree matches {pattern}")
+                failures.append(f"layout row `{row}`: nothing in the tree matches {pattern}")
     # Top-level files and dot-folders are the project's frame, not its layout.
     for f in files:
         if "/" not in f or f.startswith("."):
             continue
         if not any(fnmatch.fnmatch(f, p.rstrip("/")) or fnmatch.fnmatch(f, p.rstrip("/") + "/*")
                    for p in patterns):
-            failures.append(f"{f}: under no row of README.md's layout table")
+            failures.append(f"{f}: under no row of docs/design.md's layout table")
     for line in failures:
         print(line)
     print(f"check_layout: {len(rows)} rows, {len(files)} files, {len(failures)} problems")
