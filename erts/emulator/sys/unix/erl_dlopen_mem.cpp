@@ -34,6 +34,7 @@
 #endif
 
 #include "erl_dlopen_mem.h"
+#include "erl_dlopen_mem_alloc.h"
 #include "erl_dlopen_mem_errbuf.h"
 
 #if !defined(__linux__)
@@ -74,7 +75,9 @@ extern "C" int erts_dlclose_mem(void *) {
 #    include <fcntl.h>
 #    include <limits.h>
 #    include <link.h>
-#    include <pthread.h>
+#    ifndef ERTS_DLOPEN_MEM_IN_ERTS
+#        include <pthread.h>
+#    endif
 #    include <stddef.h>
 #    include <stdint.h>
 #    include <stdio.h>
@@ -460,8 +463,27 @@ struct Loaded {
     Loaded *next_in_sweep;
 };
 
-pthread_mutex_t loaded_lock = PTHREAD_MUTEX_INITIALIZER;
 Loaded *images = NULL;
+
+/* loaded_lock guards images and the fields of its entries that the comments
+ * above say it does. Nothing is allocated, freed or locked while it is held,
+ * and it is never held across dlopen, dlclose or dl_iterate_phdr. */
+#    ifdef ERTS_DLOPEN_MEM_IN_ERTS
+void lock_loaded() noexcept {
+    erts_dlopen_mem_host_lock();
+}
+void unlock_loaded() noexcept {
+    erts_dlopen_mem_host_unlock();
+}
+#    else
+pthread_mutex_t loaded_lock = PTHREAD_MUTEX_INITIALIZER;
+void lock_loaded() noexcept {
+    pthread_mutex_lock(&loaded_lock);
+}
+void unlock_loaded() noexcept {
+    pthread_mutex_unlock(&loaded_lock);
+}
+#    endif
 
 /* Candidates compared in one load: more images of one size and fingerprint
  * than this only cost a copy. */
@@ -504,10 +526,10 @@ bool backing_holds(int fd, const unsigned char *image, size_t size) noexcept {
 }
 
 void images_push(Loaded *l) noexcept {
-    pthread_mutex_lock(&loaded_lock);
+    lock_loaded();
     l->next = images;
     images = l;
-    pthread_mutex_unlock(&loaded_lock);
+    unlock_loaded();
 }
 
 /* Pins the images that may be this one, up to max of them, into out. */
@@ -516,21 +538,21 @@ size_t pin_candidates(size_t size,
                       Loaded **out,
                       size_t max) noexcept {
     size_t n = 0;
-    pthread_mutex_lock(&loaded_lock);
+    lock_loaded();
     for (Loaded *l = images; l && n < max; l = l->next) {
         if (l->reusable && l->size == size && l->fingerprint == fingerprint) {
             l->pins++;
             out[n++] = l;
         }
     }
-    pthread_mutex_unlock(&loaded_lock);
+    unlock_loaded();
     return n;
 }
 
 /* Unpins l; with a handle, the load that pinned it now holds it. Returns
  * whether l is left unused. */
 bool unpin(Loaded *l, void *handle) noexcept {
-    pthread_mutex_lock(&loaded_lock);
+    lock_loaded();
     l->pins--;
     if (handle) {
         l->holders++;
@@ -539,19 +561,19 @@ bool unpin(Loaded *l, void *handle) noexcept {
         l->reloads++;
     }
     bool unused = l->holders == 0 && l->pins == 0;
-    pthread_mutex_unlock(&loaded_lock);
+    unlock_loaded();
     return unused;
 }
 
 /* One holder of handle less. Returns false if no image holds it. */
 bool drop_holder(void *handle) noexcept {
-    pthread_mutex_lock(&loaded_lock);
+    lock_loaded();
     Loaded *l = images;
     while (l && !(l->holders > 0 && l->handle == handle))
         l = l->next;
     if (l && --l->holders == 0)
         l->handle = NULL;
-    pthread_mutex_unlock(&loaded_lock);
+    unlock_loaded();
     return l != NULL;
 }
 
@@ -577,7 +599,7 @@ bool still_loaded(const char *path) noexcept {
  * unused. */
 bool sweep_unused() noexcept {
     Loaded *check = NULL;
-    pthread_mutex_lock(&loaded_lock);
+    lock_loaded();
     for (Loaded *l = images; l; l = l->next) {
         if (l->holders == 0 && l->in_sweep) {
             l->recheck = true;
@@ -590,14 +612,14 @@ bool sweep_unused() noexcept {
             check = l;
         }
     }
-    pthread_mutex_unlock(&loaded_lock);
+    unlock_loaded();
     if (!check)
         return false;
     for (Loaded *l = check; l; l = l->next_in_sweep)
         l->seen_unloaded = !still_loaded(l->path);
     Loaded *release = NULL;
     bool again = false;
-    pthread_mutex_lock(&loaded_lock);
+    lock_loaded();
     for (Loaded *l = check; l; l = l->next_in_sweep) {
         /* A load that found the image meanwhile may have loaded the object
          * again: what this sweep saw is stale. */
@@ -618,12 +640,12 @@ bool sweep_unused() noexcept {
             p = &l->next;
         }
     }
-    pthread_mutex_unlock(&loaded_lock);
+    unlock_loaded();
     while (release) {
         Loaded *l = release;
         release = l->next;
         close(l->fd);
-        free(l);
+        loader_free(l);
     }
     return again;
 }
@@ -714,7 +736,7 @@ int load_validated(const unsigned char *bytes,
         /* Allocated before dlopen, so that a library dlopen has taken is
          * never closed again for want of memory; sized to its path. */
         size_t path_size = strlen(b.path) + 1;
-        entry = static_cast<Loaded *>(malloc(sizeof(Loaded) + path_size));
+        entry = static_cast<Loaded *>(loader_alloc(sizeof(Loaded) + path_size));
         if (!entry) {
             err.set("out of memory");
             return ERTS_DLOPEN_MEM_NO_MEMORY;
@@ -726,7 +748,7 @@ int load_validated(const unsigned char *bytes,
         b.unlink_name(); /* whether dlopen succeeded or not */
         if (h)
             break;
-        free(entry);
+        loader_free(entry);
         entry = NULL;
         if (b.path_in_proc && !path_reachable(b.path)) {
             (void)dlerror();

@@ -112,6 +112,18 @@ int erts_dlopen_mem_library_names(const void *image,
                                   char *errbuf,
                                   size_t errbuf_size);
 
+/* Built with ERTS_DLOPEN_MEM_IN_ERTS defined, the loader takes its memory and
+ * its one lock from the program it is built into, which defines these; built
+ * without, it uses malloc and a pthread mutex. alloc returns NULL when there
+ * is no memory and must not abort: some sizes come from the image. free is
+ * never given NULL. The lock is never held while the loader allocates,
+ * frees, or calls the dynamic linker, and is taken while no other is held
+ * by the loader itself; erts may hold its own locks around a load. */
+void *erts_dlopen_mem_host_alloc(size_t size);
+void erts_dlopen_mem_host_free(void *ptr);
+void erts_dlopen_mem_host_lock(void);
+void erts_dlopen_mem_host_unlock(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -49,6 +49,7 @@
 #endif
 
 #include "erl_dlopen_mem.h"
+#include "erl_dlopen_mem_alloc.h"
 #include "erl_dlopen_mem_errbuf.h"
 
 #if !defined(__linux__)
@@ -339,15 +340,16 @@ const char *segment_type_name(ElfW(Word) t) noexcept {
 }
 
 /* A bit per entry of a table, for checks that must see each entry once:
- * calloc'd, as the tables' sizes come from the image; empty if that
+ * allocated, as the tables' sizes come from the image; empty if that
  * failed. */
 class Bitmap {
 public:
     explicit Bitmap(uint64_t bits) noexcept
-            : bits_(static_cast<unsigned char *>(calloc(bits / 8 + 1, 1))) {
+            : bits_(static_cast<unsigned char *>(
+                      loader_alloc_zeroed(bits / 8 + 1))) {
     }
     ~Bitmap() {
-        free(bits_);
+        loader_free(bits_);
     }
     Bitmap(const Bitmap &) = delete;
     Bitmap &operator=(const Bitmap &) = delete;
