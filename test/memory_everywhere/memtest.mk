@@ -23,6 +23,8 @@ MEMTEST_OBJS = $(filter-out $(OBJDIR)/erl_$(ERLANG_OSTYPE)_sys_ddll.o,$(OBJS)) \
 
 # The object it replaces has make's record of every header they both read:
 # rebuilt after it, this one never keeps what a header used to say.
+# It includes erl_unix_sys_ddll.c, so it takes that object's own flags.
+$(MEMTEST_OBJ): CFLAGS += $(ERTS_DLOPEN_MEM_DEFS)
 $(MEMTEST_OBJ): $(MEMTEST_DIR)/erl_memtest_sys_ddll.c \
 		$(OBJDIR)/erl_$(ERLANG_OSTYPE)_sys_ddll.o
 	$(V_CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
