@@ -7,20 +7,21 @@
 #
 # What an OTP maintainer does with the series: the bare upstream tree of the
 # .dsc's .orig tarball is committed into a fresh git repository, and the
-# series (export-series.sh) is applied with `git am`, one commit at a
-# time. After each commit the emulator is built (`make opt` in
-# erts/emulator: beam.smp of the default flavour and erl_child_setup; the
-# top-level `make emulator` also builds erts/etc, which needs erl_interface's
-# erl_call, which that target does not build); configure runs before the
-# first build and again only after a commit that changed a configure input
-# (configure, configure.ac, *.in, aclocal.m4), and the .erl files the commit
-# changes (erlang.erl, code.erl, the suites), which `make opt` does not
-# build, are compiled by that emulator with the tree's own bootstrap
-# compiler. A commit that does not apply, build or compile fails the test
-# with its subject. Then the final tree is
-# configured with CXX=false (no C++ compiler: no JIT, no loader) and its
-# emulator built and started on the tree's bootstrap applications, to show
-# that erlang:load_nif(#{memory => ...}, 0) answers
+# series (export-series.sh) is applied with `git am`, one commit at a time.
+# Each commit must pass `git show --check` (no trailing whitespace or space
+# before a tab in the lines it adds). After each commit the emulator is
+# built (`make opt` in erts/emulator: beam.smp of the default flavour and
+# erl_child_setup; the top-level `make emulator` also builds erts/etc, which
+# needs erl_interface's erl_call, which that target does not build);
+# configure runs before the first build and again only after a commit that
+# changed a configure input (configure, configure.ac, *.in, aclocal.m4), and
+# the .erl files the commit changes (erlang.erl, code.erl, the suites),
+# which `make opt` does not build, are compiled by that emulator with the
+# tree's own bootstrap compiler. A commit that does not apply, pass the
+# check, build or compile fails the test with its subject. Then the final
+# tree is configured with CXX=false (no C++ compiler: no JIT, no loader) and
+# its emulator built and started on the tree's bootstrap applications, to
+# show that erlang:load_nif(#{memory => ...}, 0) answers
 # {error, {load_failed, Text}} with Text saying why.
 #
 # Compilers run through ccache (as build.sh does) when it is installed.
@@ -150,6 +151,10 @@ for p in "${series[@]}"; do
     fi
     subject=$(git -C "$src" log -1 --format=%s)
     log "commit $n/$total: $subject"
+    if ! git -C "$src" show --check --format= HEAD > "$scratch/check.log" 2>&1; then
+        cat "$scratch/check.log" >&2
+        die "commit $n/$total \"$subject\" adds whitespace errors (git show --check)"
+    fi
     if [ "$configured" = 0 ] \
         || git -C "$src" diff --name-only HEAD~1 HEAD \
                | grep -Eq '(^|/)(configure|configure\.ac|aclocal\.m4|[^/]*\.in)$'; then
