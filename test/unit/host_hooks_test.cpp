@@ -117,7 +117,9 @@ TEST(HostHooks, RefusalsAndDynamicLinkerErrorsLeaveNoAllocation) {
     char err[256];
     EXPECT_EQ(load_image(std::vector<unsigned char>(good.begin(),
                                                     good.begin() + 100),
-                         "short", &h, err),
+                         "short",
+                         &h,
+                         err),
               ERTS_DLOPEN_MEM_BAD_IMAGE);
     EXPECT_EQ(load_image(unresolved, "unresolved", &h, err),
               ERTS_DLOPEN_MEM_DLOPEN_FAILED);
@@ -136,8 +138,9 @@ TEST(HostHooks, NoMemoryForAHashTableCheckIsARefusal) {
               ERTS_DLOPEN_MEM_BAD_IMAGE);
     EXPECT_EQ(h, nullptr);
     EXPECT_TRUE(testing::internal::RE::FullMatch(
-            err, "dynamic section: DT_HASH: no memory to check [0-9]+ "
-                 "(chains|symbols)"))
+            err,
+            "dynamic section: DT_HASH: no memory to check [0-9]+ "
+            "(chains|symbols)"))
             << err;
     EXPECT_EQ(live_allocations(), 0);
     expect_hooks_kept_their_contract();
