@@ -121,8 +121,10 @@ TEST(HostHooks, RefusalsAndDynamicLinkerErrorsLeaveNoAllocation) {
                          &h,
                          err),
               ERTS_DLOPEN_MEM_BAD_IMAGE);
+    long before = host.allocs;
     EXPECT_EQ(load_image(unresolved, "unresolved", &h, err),
               ERTS_DLOPEN_MEM_DLOPEN_FAILED);
+    EXPECT_GT(host.allocs.load(), before) << "the entry, freed after dlopen";
     EXPECT_EQ(live_allocations(), 0);
     EXPECT_EQ(open_fd_count(), fds);
     expect_hooks_kept_their_contract();
