@@ -70,6 +70,16 @@ int mkostemp(char *tmpl, int flags) {
     return real<int (*)(char *, int)>("mkostemp")(tmpl, flags);
 }
 
+int dlclose(void *handle) {
+    int rc = real<int (*)(void *)>("dlclose")(handle);
+    if (rc != 0 || !injected_faults.dlclose_fails)
+        return rc;
+    // dlerror() is per thread: a failed dlopen sets it, as dlclose would.
+    if (void *h = dlopen(kDlcloseFailurePath, RTLD_NOW))
+        real<int (*)(void *)>("dlclose")(h);
+    return -1;
+}
+
 ssize_t write(int fd, const void *buf, size_t count) {
     if (injected_faults.write_errno)
         return fail_with(injected_faults.write_errno);

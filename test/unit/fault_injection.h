@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Fault injection for the loader's fallbacks. fault_injection.cpp defines
-// memfd_create, shm_open, open, mkostemp, write and fcntl in the test
-// executable, where they take precedence over libc's; each
-// fails as told here and otherwise calls libc's own.
+// memfd_create, shm_open, open, mkostemp, write, fcntl and dlclose in the
+// test executable, where they take precedence over libc's; each fails as
+// told here and otherwise calls libc's own.
 #pragma once
 
 #include <sys/mman.h>
@@ -21,7 +21,12 @@ struct InjectedFaults {
     bool short_and_interrupted_writes =
             false;      // at most 1000 bytes, EINTR every third call
     int seal_errno = 0; // fcntl(F_ADD_SEALS) fails with this
+    // dlclose closes the object, then fails as if it had not: -1, with
+    // dlerror() saying "<kDlcloseFailurePath>: cannot open shared object..."
+    bool dlclose_fails = false;
 };
+
+constexpr const char *kDlcloseFailurePath = "/nonexistent/erts_dlclose_fault";
 
 // Calls observed since the last reset.
 struct ObservedCalls {

@@ -49,6 +49,24 @@ int load_needing(const std::string &library,
     return rc;
 }
 
+// erts_dlopen_mem_load as load_needing, the error as it comes.
+int load_structured(const std::string &library,
+                    const std::vector<Needed> &needed,
+                    void **handle,
+                    ErtsDlopenMemError &error) {
+    auto image = read_fixture(library);
+    std::vector<ErtsDlopenMemImage> images;
+    for (const auto &n : needed)
+        images.push_back({n.bytes.data(), n.bytes.size(), n.label.c_str()});
+    return erts_dlopen_mem_load(image.data(),
+                                image.size(),
+                                ("priv/" + library).c_str(),
+                                images.data(),
+                                images.size(),
+                                handle,
+                                &error);
+}
+
 // The objects loaded from memory whose memfd is named name: their
 // /proc/PID/fd/N paths point at "/memfd:<name> (deleted)".
 int count_loaded_from_memfd(const std::string &name) {
@@ -123,17 +141,17 @@ TEST(Needed, WithoutTheNeededImagesTheDynamicLinkerNamesTheMissingOne) {
               ERTS_DLOPEN_MEM_DLOPEN_FAILED);
     EXPECT_EQ(h, nullptr);
     EXPECT_EQ(err,
-              "priv/fixture_needs_helper.so: libfixture_helper.so: cannot "
-              "open shared object file: No such file or directory");
-    // What it needs itself, missing: the needed image's own load names it.
+              "libfixture_helper.so: cannot open shared object file: No such "
+              "file or directory");
+    // What it needs itself, missing: the message names the needed image.
     EXPECT_EQ(load_needing("fixture_needs_helper.so",
                            {needed_fixture("libfixture_helper.so")},
                            &h,
                            err),
               ERTS_DLOPEN_MEM_DLOPEN_FAILED);
     EXPECT_EQ(err,
-              "priv/libfixture_helper.so: libfixture_inner.so: cannot open "
-              "shared object file: No such file or directory");
+              "needed image priv/libfixture_helper.so: libfixture_inner.so: "
+              "cannot open shared object file: No such file or directory");
     EXPECT_EQ(count_loaded_from_memfd("libfixture_helper.so"), 0);
     EXPECT_EQ(open_fd_count(), fds);
 }
@@ -166,8 +184,8 @@ TEST(Needed, ANeededImageNothingNeedsIsRefused) {
               ERTS_DLOPEN_MEM_BAD_NEEDED);
     EXPECT_EQ(err,
               "needed image priv/libfixture_inner.so (DT_SONAME "
-              "libfixture_inner.so) is needed by neither "
-              "priv/fixture_needs_helper.so nor the needed images it needs");
+              "libfixture_inner.so) is needed by neither the library nor "
+              "the needed images it needs");
 }
 
 TEST(Needed, TwoNeededImagesOfOneSonameAreRefused) {
@@ -227,6 +245,52 @@ TEST(Needed, AMalformedNeededImageIsRefusedByName) {
     EXPECT_EQ(err,
               "needed image number 2: ELF header: image too small (16 bytes, "
               "an ELF header needs 64)");
+}
+
+// The error names the needed images by their place, and its detail holds
+// no label: the message is made from them once (erts_dlopen_mem_error_text).
+TEST(Needed, ErrorsSayWhichNeededImagesTheyAreAbout) {
+    void *h = nullptr;
+    ErtsDlopenMemError e;
+    auto helper = needed_fixture("libfixture_helper.so");
+    auto again = helper;
+    again.label = "again";
+    EXPECT_EQ(load_structured(
+                      "fixture_needs_helper.so",
+                      {helper, needed_fixture("libfixture_inner.so"), again},
+                      &h,
+                      e),
+              ERTS_DLOPEN_MEM_BAD_NEEDED);
+    EXPECT_EQ(e.image, 2);
+    EXPECT_EQ(e.other, 0);
+    EXPECT_STREQ(e.detail, "have the same DT_SONAME libfixture_helper.so");
+
+    auto truncated = needed_fixture("libfixture_helper.so");
+    truncated.bytes.resize(16);
+    EXPECT_EQ(
+            load_structured("fixture_needs_helper.so",
+                            {needed_fixture("libfixture_inner.so"), truncated},
+                            &h,
+                            e),
+            ERTS_DLOPEN_MEM_BAD_IMAGE);
+    EXPECT_EQ(e.image, 1);
+    EXPECT_EQ(e.other, -1);
+    EXPECT_STREQ(e.detail,
+                 "ELF header: image too small (16 bytes, an ELF header needs "
+                 "64)");
+
+    // A needed image the dynamic linker refuses: its own place, and the
+    // dynamic linker's text without the path it was given.
+    EXPECT_EQ(load_structured("fixture_needs_helper.so",
+                              {needed_fixture("libfixture_helper.so")},
+                              &h,
+                              e),
+              ERTS_DLOPEN_MEM_DLOPEN_FAILED);
+    EXPECT_EQ(e.image, 0);
+    EXPECT_STREQ(e.detail,
+                 "libfixture_inner.so: cannot open shared object file: No "
+                 "such file or directory");
+    EXPECT_EQ(h, nullptr);
 }
 
 TEST(Needed, BadArguments) {

@@ -63,6 +63,30 @@ extern "C" int erts_dlopen_mem_needing(const void *,
     return refuse_unsupported(errbuf, errbuf_size);
 }
 
+extern "C" int erts_dlopen_mem_load(const void *,
+                                    size_t,
+                                    const char *,
+                                    const ErtsDlopenMemImage *,
+                                    size_t,
+                                    void **handle,
+                                    ErtsDlopenMemError *error) {
+    if (handle)
+        *handle = NULL;
+    if (!error)
+        return ERTS_DLOPEN_MEM_NO_BACKING;
+    error->image = error->other = -1;
+    return refuse_unsupported(error->detail, sizeof error->detail);
+}
+
+extern "C" void erts_dlopen_mem_error_text(int,
+                                           const ErtsDlopenMemError *error,
+                                           const ErtsDlopenMemImage *,
+                                           size_t,
+                                           char *buf,
+                                           size_t buf_size) {
+    ErrorBuffer(buf, buf_size).set("%s", error ? error->detail : "");
+}
+
 extern "C" int erts_dlclose_mem(void *) {
     return ERTS_DLOPEN_MEM_UNKNOWN_HANDLE;
 }
@@ -692,11 +716,9 @@ void printable_copy(const char *text, char *out, size_t out_size) noexcept {
     out[i] = '\0';
 }
 
-/* dlerror's text starts with the path it was given, which means nothing to
- * the user: say the label instead. */
-void set_dlopen_error(ErrorBuffer &err,
-                      const char *label,
-                      const char *path) noexcept {
+/* dlerror's text, without the path the loader gave dlopen, which means
+ * nothing to the user (the caller names the image). */
+void set_dlopen_error(ErrorBuffer &err, const char *path) noexcept {
     const char *text = dlerror();
     if (!text)
         text = "unknown error";
@@ -707,9 +729,7 @@ void set_dlopen_error(ErrorBuffer &err,
         text++;
     char printable[512];
     printable_copy(text, printable, sizeof printable);
-    err.set("%s: %s",
-            label && *label ? label : "shared object in memory",
-            printable);
+    err.set("%s", printable);
 }
 
 /* Loads an image that validation has accepted. */
@@ -752,10 +772,10 @@ int load_validated(const unsigned char *bytes,
         entry = NULL;
         if (b.path_in_proc && !path_reachable(b.path)) {
             (void)dlerror();
-            tried.append("memfd: %s is not reachable (is /proc mounted?)",
-                         b.path);
+            tried.append("memfd: its /proc/PID/fd path is not reachable (is "
+                         "/proc mounted?)");
         } else {
-            set_dlopen_error(err, label, b.path);
+            set_dlopen_error(err, b.path);
             return ERTS_DLOPEN_MEM_DLOPEN_FAILED;
         }
     }
@@ -811,56 +831,48 @@ void note_library_name(void *arg, long tag, const char *name) noexcept {
     }
 }
 
-/* The needed image's name in messages. */
-const char *needed_name(const ErtsDlopenMemImage *needed,
-                        size_t j,
-                        char *buf,
-                        size_t buf_size) noexcept {
-    if (needed[j].label && needed[j].label[0])
-        return needed[j].label;
-    snprintf(buf, buf_size, "number %zu", j + 1);
-    return buf;
+/* An error about needed[image] (and needed[other]), its detail in e. */
+ErrorBuffer needed_error(ErtsDlopenMemError &e,
+                         size_t image,
+                         size_t other) noexcept {
+    e.image = static_cast<int>(image);
+    e.other = other == SIZE_MAX ? -1 : static_cast<int>(other);
+    return ErrorBuffer(e.detail, sizeof e.detail);
 }
 
 /* Reads the needed images' sonames, then which of them each image needs:
  * needs[j] for needed[j], *library_needs for the library. */
 int scan_needed(const unsigned char *image,
                 size_t size,
-                const char *label,
                 const ErtsDlopenMemImage *needed,
                 size_t count,
                 const char **sonames,
                 uint64_t *needs,
                 uint64_t *library_needs,
-                ErrorBuffer &err) noexcept {
-    char text[512], name[32], other[32], soname[128];
+                ErtsDlopenMemError &e) noexcept {
+    char soname[128];
     for (size_t j = 0; j < count; j++) {
         LibraryNames names = {NULL, 0, NULL, 0};
         int rc = erts_dlopen_mem_library_names(needed[j].image,
                                                needed[j].size,
                                                note_library_name,
                                                &names,
-                                               text,
-                                               sizeof text);
+                                               e.detail,
+                                               sizeof e.detail);
         if (rc != ERTS_DLOPEN_MEM_OK) {
-            err.set("needed image %s: %s",
-                    needed_name(needed, j, name, sizeof name),
-                    text);
+            e.image = static_cast<int>(j);
             return rc;
         }
         if (!names.soname) {
-            err.set("needed image %s has no DT_SONAME, so the dynamic linker "
-                    "cannot take it for a DT_NEEDED library",
-                    needed_name(needed, j, name, sizeof name));
+            needed_error(e, j, SIZE_MAX)
+                    .set("has no DT_SONAME, so the dynamic linker cannot "
+                         "take it for a DT_NEEDED library");
             return ERTS_DLOPEN_MEM_BAD_NEEDED;
         }
         for (size_t k = 0; k < j; k++) {
             if (strcmp(sonames[k], names.soname) == 0) {
                 printable_copy(names.soname, soname, sizeof soname);
-                err.set("needed images %s and %s have the same DT_SONAME %s",
-                        needed_name(needed, k, other, sizeof other),
-                        needed_name(needed, j, name, sizeof name),
-                        soname);
+                needed_error(e, j, k).set("have the same DT_SONAME %s", soname);
                 return ERTS_DLOPEN_MEM_BAD_NEEDED;
             }
         }
@@ -874,10 +886,10 @@ int scan_needed(const unsigned char *image,
                                               library ? size : needed[j].size,
                                               note_library_name,
                                               &names,
-                                              text,
-                                              sizeof text);
+                                              e.detail,
+                                              sizeof e.detail);
         if (rc != ERTS_DLOPEN_MEM_OK) {
-            err.set("%s", text);
+            e.image = library ? -1 : static_cast<int>(j);
             return rc;
         }
         if (library)
@@ -899,11 +911,10 @@ int scan_needed(const unsigned char *image,
         }
         if (through & (uint64_t(1) << j)) {
             printable_copy(sonames[j], soname, sizeof soname);
-            err.set("needed image %s (DT_SONAME %s) needs itself through "
-                    "other needed images: a cycle cannot be loaded from "
-                    "memory",
-                    needed_name(needed, j, name, sizeof name),
-                    soname);
+            needed_error(e, j, SIZE_MAX)
+                    .set("(DT_SONAME %s) needs itself through other needed "
+                         "images: a cycle cannot be loaded from memory",
+                         soname);
             return ERTS_DLOPEN_MEM_BAD_NEEDED;
         }
         if (*library_needs & (uint64_t(1) << j))
@@ -912,11 +923,10 @@ int scan_needed(const unsigned char *image,
     for (size_t j = 0; j < count; j++) {
         if (!(reached & (uint64_t(1) << j))) {
             printable_copy(sonames[j], soname, sizeof soname);
-            err.set("needed image %s (DT_SONAME %s) is needed by neither %s "
-                    "nor the needed images it needs",
-                    needed_name(needed, j, name, sizeof name),
-                    soname,
-                    label && *label ? label : "the library");
+            needed_error(e, j, SIZE_MAX)
+                    .set("(DT_SONAME %s) is needed by neither the library "
+                         "nor the needed images it needs",
+                         soname);
             return ERTS_DLOPEN_MEM_BAD_NEEDED;
         }
     }
@@ -928,7 +938,7 @@ int load_needed(const ErtsDlopenMemImage *needed,
                 size_t count,
                 const uint64_t *needs,
                 void **handles,
-                ErrorBuffer &err) noexcept {
+                ErtsDlopenMemError &e) noexcept {
     uint64_t loaded = 0;
     for (size_t done = 0; done < count;) {
         size_t ready = count;
@@ -937,41 +947,64 @@ int load_needed(const ErtsDlopenMemImage *needed,
                 ready = j;
         if (ready == count) {
             /* Cannot happen: scan_needed refused cycles. */
-            err.set("needed images: no order to load them in");
+            ErrorBuffer(e.detail, sizeof e.detail)
+                    .set("needed images: no order to load them in");
             return ERTS_DLOPEN_MEM_BAD_NEEDED;
         }
+        ErrorBuffer err(e.detail, sizeof e.detail);
         int rc = load_validated(
                 static_cast<const unsigned char *>(needed[ready].image),
                 needed[ready].size,
                 needed[ready].label,
                 &handles[ready],
                 err);
-        if (rc != ERTS_DLOPEN_MEM_OK)
+        if (rc != ERTS_DLOPEN_MEM_OK) {
+            e.image = static_cast<int>(ready);
             return rc;
+        }
         loaded |= uint64_t(1) << ready;
         done++;
     }
     return ERTS_DLOPEN_MEM_OK;
 }
 
+/* How a needed image is named in a message: by its label, else by its
+ * place (counted from 1). */
+const char *needed_name(const ErtsDlopenMemImage *needed,
+                        size_t count,
+                        int j,
+                        char *buf,
+                        size_t buf_size) noexcept {
+    if (needed && j >= 0 && (size_t)j < count && needed[j].label &&
+        needed[j].label[0])
+        return needed[j].label;
+    snprintf(buf, buf_size, "number %d", j + 1);
+    return buf;
+}
+
 } // namespace
 
-extern "C" int erts_dlopen_mem_needing(const void *image,
-                                       size_t size,
-                                       const char *label,
-                                       const ErtsDlopenMemImage *needed,
-                                       size_t count,
-                                       void **handle,
-                                       char *errbuf,
-                                       size_t errbuf_size) {
-    ErrorBuffer err(errbuf, errbuf_size);
+extern "C" int erts_dlopen_mem_load(const void *image,
+                                    size_t size,
+                                    const char *label,
+                                    const ErtsDlopenMemImage *needed,
+                                    size_t count,
+                                    void **handle,
+                                    ErtsDlopenMemError *error) {
+    ErtsDlopenMemError ignored;
+    ErtsDlopenMemError &e = error ? *error : ignored;
+    e.image = e.other = -1;
+    ErrorBuffer err(e.detail, sizeof e.detail);
     if (!handle) {
         err.set("no handle pointer (NULL)");
         return ERTS_DLOPEN_MEM_BADARG;
     }
     *handle = NULL;
     if (count == 0) {
-        int rc = erts_dlopen_mem_validate(image, size, errbuf, errbuf_size);
+        int rc = erts_dlopen_mem_validate(image,
+                                          size,
+                                          e.detail,
+                                          sizeof e.detail);
         if (rc != ERTS_DLOPEN_MEM_OK)
             return rc;
         return load_validated(static_cast<const unsigned char *>(image),
@@ -994,17 +1027,16 @@ extern "C" int erts_dlopen_mem_needing(const void *image,
     uint64_t needs[kMaxNeededImages], library_needs = 0;
     int rc = scan_needed(static_cast<const unsigned char *>(image),
                          size,
-                         label,
                          needed,
                          count,
                          sonames,
                          needs,
                          &library_needs,
-                         err);
+                         e);
     if (rc != ERTS_DLOPEN_MEM_OK)
         return rc;
     void *handles[kMaxNeededImages] = {};
-    rc = load_needed(needed, count, needs, handles, err);
+    rc = load_needed(needed, count, needs, handles, e);
     if (rc == ERTS_DLOPEN_MEM_OK)
         rc = load_validated(static_cast<const unsigned char *>(image),
                             size,
@@ -1016,6 +1048,52 @@ extern "C" int erts_dlopen_mem_needing(const void *image,
     for (size_t j = count; j > 0; j--)
         if (handles[j - 1])
             erts_dlclose_mem(handles[j - 1]);
+    return rc;
+}
+
+extern "C" void erts_dlopen_mem_error_text(int code,
+                                           const ErtsDlopenMemError *error,
+                                           const ErtsDlopenMemImage *needed,
+                                           size_t count,
+                                           char *buf,
+                                           size_t buf_size) {
+    ErrorBuffer out(buf, buf_size);
+    if (!error)
+        return;
+    char name[32], other[32];
+    /* A needed image's problem with the others is said of it ("needed
+     * image x has no DT_SONAME"); a problem of its own after a colon. */
+    const char *joint = code == ERTS_DLOPEN_MEM_BAD_NEEDED ? " " : ": ";
+    if (error->image < 0)
+        out.set("%s", error->detail);
+    else if (error->other < 0)
+        out.set("needed image %s%s%s",
+                needed_name(needed, count, error->image, name, sizeof name),
+                joint,
+                error->detail);
+    else
+        out.set("needed images %s and %s%s%s",
+                needed_name(needed, count, error->other, other, sizeof other),
+                needed_name(needed, count, error->image, name, sizeof name),
+                joint,
+                error->detail);
+}
+
+extern "C" int erts_dlopen_mem_needing(const void *image,
+                                       size_t size,
+                                       const char *label,
+                                       const ErtsDlopenMemImage *needed,
+                                       size_t count,
+                                       void **handle,
+                                       char *errbuf,
+                                       size_t errbuf_size) {
+    ErtsDlopenMemError e;
+    int rc =
+            erts_dlopen_mem_load(image, size, label, needed, count, handle, &e);
+    if (rc != ERTS_DLOPEN_MEM_OK)
+        erts_dlopen_mem_error_text(rc, &e, needed, count, errbuf, errbuf_size);
+    else if (errbuf && errbuf_size)
+        errbuf[0] = '\0';
     return rc;
 }
 

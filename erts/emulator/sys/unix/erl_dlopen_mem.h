@@ -54,9 +54,10 @@ extern "C" {
 #define ERTS_DLOPEN_MEM_BAD_NEEDED     8 /* needed images that cannot serve */
 
 /* Loads the ELF shared object held in image[0..size) and returns its dlopen
- * handle in *handle. label names it (memfd name, /proc/PID/maps, messages);
- * may be NULL. Returns 0 on success; otherwise a nonzero code, with a
- * NUL-terminated message in errbuf. */
+ * handle in *handle. label names it (memfd name, /proc/PID/maps); may be
+ * NULL. Returns 0 on success; otherwise a nonzero code, with a
+ * NUL-terminated message in errbuf, which does not name the library (see
+ * erts_dlopen_mem_error_text). */
 int erts_dlopen_mem(const void *image,
                     size_t size,
                     const char *label,
@@ -88,7 +89,39 @@ int erts_dlopen_mem_needing(const void *image,
                             char *errbuf,
                             size_t errbuf_size);
 
-/* Releases a handle from erts_dlopen_mem (and whatever it kept for it). */
+/* Why a load failed, for the caller to put in its own words: image is -1
+ * for the library, or j for needed[j]; other is, with image, a second
+ * needed image the detail is about (one that has the same DT_SONAME), else
+ * -1. detail is printable ASCII, and holds neither the library's label nor
+ * the path of the file the loader handed the dynamic linker. */
+typedef struct {
+    int image;
+    int other;
+    char detail[512];
+} ErtsDlopenMemError;
+
+/* As erts_dlopen_mem_needing, with why it failed in *error (may be NULL). */
+int erts_dlopen_mem_load(const void *image,
+                         size_t size,
+                         const char *label,
+                         const ErtsDlopenMemImage *needed,
+                         size_t count,
+                         void **handle,
+                         ErtsDlopenMemError *error);
+
+/* The message for a failed erts_dlopen_mem_load (code, what it returned;
+ * needed[0..count), what it was given): the detail, after the needed
+ * images it is about, named by their labels, or "number N" for those
+ * without. Never names the library: the caller does, once. */
+void erts_dlopen_mem_error_text(int code,
+                                const ErtsDlopenMemError *error,
+                                const ErtsDlopenMemImage *needed,
+                                size_t count,
+                                char *buf,
+                                size_t buf_size);
+
+/* Releases a handle from erts_dlopen_mem (and whatever it kept for it).
+ * On ERTS_DLOPEN_MEM_DLCLOSE_FAILED, dlerror() says why. */
 int erts_dlclose_mem(void *handle);
 
 /* The validation step alone, for tests and fuzzing: 0 if the image may be
