@@ -473,6 +473,32 @@ TEST(Errors, NullHandlePointerAndUnknownHandles) {
             << "closed twice";
 }
 
+// dlsym through the loader: a missing symbol is told without the /proc path
+// the image was opened from; a handle that is not the loader's is not
+// judged, so that the caller can dlsym it as usual.
+TEST(Errors, SymbolLookupSaysWhyWithoutThePath) {
+    auto image = read_fixture("fixture_b.so");
+    void *h = load(image, "sym");
+    void *symbol = nullptr;
+    ErtsDlopenMemError e;
+    ASSERT_EQ(erts_dlopen_mem_sym(h, "fixture_value", &symbol, &e),
+              ERTS_DLOPEN_MEM_OK);
+    ASSERT_NE(symbol, nullptr);
+    EXPECT_EQ(reinterpret_cast<fixture_value_fn>(symbol)(), 2);
+    EXPECT_EQ(erts_dlopen_mem_sym(h, "erts_no_such_symbol", &symbol, &e),
+              ERTS_DLOPEN_MEM_NO_SYMBOL);
+    EXPECT_STREQ(e.detail, "undefined symbol: erts_no_such_symbol");
+    void *libm = dlopen("libm.so.6", RTLD_NOW);
+    ASSERT_NE(libm, nullptr);
+    EXPECT_EQ(erts_dlopen_mem_sym(libm, "cos", &symbol, &e),
+              ERTS_DLOPEN_MEM_UNKNOWN_HANDLE);
+    dlclose(libm);
+    ASSERT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
+    EXPECT_EQ(erts_dlopen_mem_sym(h, "fixture_value", &symbol, &e),
+              ERTS_DLOPEN_MEM_UNKNOWN_HANDLE)
+            << "closed";
+}
+
 TEST(Inheritance, ChildProcessesDoNotGetTheMemfd) {
     void *h = load(read_fixture("fixture_a.so"), "not_inherited.so");
     ASSERT_NE(h, nullptr);

@@ -87,6 +87,13 @@ extern "C" void erts_dlopen_mem_error_text(int,
     ErrorBuffer(buf, buf_size).set("%s", error ? error->detail : "");
 }
 
+extern "C" int erts_dlopen_mem_sym(void *,
+                                   const char *,
+                                   void **,
+                                   ErtsDlopenMemError *) {
+    return ERTS_DLOPEN_MEM_UNKNOWN_HANDLE;
+}
+
 extern "C" int erts_dlclose_mem(void *) {
     return ERTS_DLOPEN_MEM_UNKNOWN_HANDLE;
 }
@@ -601,6 +608,25 @@ bool drop_holder(void *handle) noexcept {
     return l != NULL;
 }
 
+/* Copies the path dlopen was given for handle into buf. Returns false if
+ * no image holds it (or the path does not fit). */
+bool path_of(void *handle, char *buf, size_t buf_size) noexcept {
+    bool found = false;
+    lock_loaded();
+    for (Loaded *l = images; l && !found; l = l->next) {
+        if (l->holders > 0 && l->handle == handle) {
+            size_t len = strlen(l->path);
+            if (len < buf_size) {
+                memcpy(buf, l->path, len + 1);
+                found = true;
+            }
+            break;
+        }
+    }
+    unlock_loaded();
+    return found;
+}
+
 int match_loaded_path(struct dl_phdr_info *info, size_t, void *path) noexcept {
     return info->dlpi_name &&
            strcmp(info->dlpi_name, static_cast<const char *>(path)) == 0;
@@ -718,8 +744,9 @@ void printable_copy(const char *text, char *out, size_t out_size) noexcept {
 
 /* dlerror's text, without the path the loader gave dlopen, which means
  * nothing to the user (the caller names the image). */
-void set_dlopen_error(ErrorBuffer &err, const char *path) noexcept {
-    const char *text = dlerror();
+void set_dlerror_text(ErrorBuffer &err,
+                      const char *text,
+                      const char *path) noexcept {
     if (!text)
         text = "unknown error";
     size_t path_len = strlen(path);
@@ -775,7 +802,7 @@ int load_validated(const unsigned char *bytes,
             tried.append("memfd: its /proc/PID/fd path is not reachable (is "
                          "/proc mounted?)");
         } else {
-            set_dlopen_error(err, b.path);
+            set_dlerror_text(err, dlerror(), b.path);
             return ERTS_DLOPEN_MEM_DLOPEN_FAILED;
         }
     }
@@ -1111,6 +1138,28 @@ extern "C" int erts_dlopen_mem(const void *image,
                                    handle,
                                    errbuf,
                                    errbuf_size);
+}
+
+extern "C" int erts_dlopen_mem_sym(void *handle,
+                                   const char *name,
+                                   void **symbol,
+                                   ErtsDlopenMemError *error) {
+    ErtsDlopenMemError ignored;
+    ErtsDlopenMemError &e = error ? *error : ignored;
+    e.image = e.other = -1;
+    ErrorBuffer err(e.detail, sizeof e.detail);
+    char path[PATH_MAX];
+    if (!handle || !name || !symbol || !path_of(handle, path, sizeof path))
+        return ERTS_DLOPEN_MEM_UNKNOWN_HANDLE;
+    (void)dlerror();
+    void *found = dlsym(handle, name);
+    /* NULL may be a symbol's value: only dlerror() tells a failure. */
+    if (const char *text = dlerror()) {
+        set_dlerror_text(err, text, path);
+        return ERTS_DLOPEN_MEM_NO_SYMBOL;
+    }
+    *symbol = found;
+    return ERTS_DLOPEN_MEM_OK;
 }
 
 extern "C" int erts_dlclose_mem(void *handle) {

@@ -52,6 +52,7 @@ extern "C" {
 #define ERTS_DLOPEN_MEM_DLCLOSE_FAILED 6 /* dlclose reported an error */
 #define ERTS_DLOPEN_MEM_NO_MEMORY      7
 #define ERTS_DLOPEN_MEM_BAD_NEEDED     8 /* needed images that cannot serve */
+#define ERTS_DLOPEN_MEM_NO_SYMBOL      9 /* dlsym found no such symbol */
 
 /* Loads the ELF shared object held in image[0..size) and returns its dlopen
  * handle in *handle. label names it (memfd name, /proc/PID/maps); may be
@@ -119,6 +120,15 @@ void erts_dlopen_mem_error_text(int code,
                                 size_t count,
                                 char *buf,
                                 size_t buf_size);
+
+/* dlsym on a handle from erts_dlopen_mem: 0 and the symbol's value in
+ * *symbol; ERTS_DLOPEN_MEM_NO_SYMBOL, with the dynamic linker's text
+ * without the path in error->detail; or ERTS_DLOPEN_MEM_UNKNOWN_HANDLE for
+ * a handle that is not one of the loader's (dlsym it as usual). */
+int erts_dlopen_mem_sym(void *handle,
+                        const char *name,
+                        void **symbol,
+                        ErtsDlopenMemError *error);
 
 /* Releases a handle from erts_dlopen_mem (and whatever it kept for it).
  * On ERTS_DLOPEN_MEM_DLCLOSE_FAILED, dlerror() says why. */
