@@ -173,7 +173,7 @@ pack_escript "$otp/bin" needs_helper "$work/prog_no_inner" "$work/lib" myapp/ebi
     myapp/priv/needs_helper_nif.so myapp/priv/lib/libhelper.so
 run_failing "$work/prog_no_inner" "$work/no_inner.log"
 archive=$work/fail/prog
-want="$archive/myapp/priv/lib/libhelper.so: libinner.so: cannot open shared object file: No such file or directory' (libinner.so, which myapp/priv/lib/libhelper.so needs, is not in the archive of $archive under myapp/priv/lib, where its RUNPATH points)"
+want="needed image $archive/myapp/priv/lib/libhelper.so: libinner.so: cannot open shared object file: No such file or directory' (libinner.so, which myapp/priv/lib/libhelper.so needs, is not in the archive of $archive under myapp/priv/lib, where its RUNPATH points)"
 if grep -qF "$want" "$work/no_inner.log"; then
     pass "without libinner.so: the report names it, who needs it and where it was looked for"
 else
@@ -184,7 +184,7 @@ fi
 pack_escript "$otp/bin" needs_helper_port "$work/prog_drv_no_inner" "$work/lib" \
     myapp/ebin/needs_helper_port.beam myapp/priv/needs_helper_drv.so myapp/priv/lib/libhelper.so
 run_failing "$work/prog_drv_no_inner" "$work/drv_no_inner.log"
-want="load failed: needed_not_in_archive: $archive/myapp/priv/lib/libhelper.so: libinner.so: cannot open shared object file: No such file or directory (libinner.so, which myapp/priv/lib/libhelper.so needs, is not in the archive of $archive under myapp/priv/lib, where its RUNPATH points)"
+want="load failed: needed_not_in_archive: needed image $archive/myapp/priv/lib/libhelper.so: libinner.so: cannot open shared object file: No such file or directory (libinner.so, which myapp/priv/lib/libhelper.so needs, is not in the archive of $archive under myapp/priv/lib, where its RUNPATH points)"
 expect_log "$work/drv_no_inner.log" "$want" \
     "the driver without libinner.so: needed_not_in_archive names it, who needs it and where it was looked for"
 

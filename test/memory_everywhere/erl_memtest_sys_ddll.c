@@ -16,8 +16,9 @@
 // What stays as on a file: a name without a directory (the dynamic
 // linker searches for it) and a path that cannot be opened, mapped or is
 // not a regular file go to dlopen() as before, so that their errors read
-// the same. The dynamic linker's messages name a library loaded from
-// memory by its /proc path: they are given back the label (dlerror below).
+// the same. The loader's texts name no library; where a file's would
+// start with its path, the path is put in front (memtest_open_image,
+// memtest_dlopen_mem_sym).
 //
 // With ERTS_MEMTEST_LOG set, each open is logged there, one line each:
 //   memory <path>          loaded from memory
@@ -34,7 +35,6 @@
 #include "global.h"
 #include <dlfcn.h>
 #include <fcntl.h>
-#include <link.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,32 +47,36 @@
 #    error "the memtest emulator needs erts built with erl_dlopen_mem"
 #endif
 
-static char *memtest_dlerror(void);
+// Included first, so that the names below change only the calls in
+// erl_unix_sys_ddll.c, not the loader's declarations.
+#include "erl_dlopen_mem.h"
+
+static int memtest_dlopen_mem_sym(void *handle,
+                                  const char *name,
+                                  void **symbol,
+                                  ErtsDlopenMemError *error);
 int erts_sys_ddll_open_from_file(const char *full_name,
                                  void **handle,
                                  ErtsSysDdllError *err);
 int erts_sys_ddll_close2_plain(void *handle, ErtsSysDdllError *err);
 
-#define dlerror              memtest_dlerror
+#define erts_dlopen_mem_sym  memtest_dlopen_mem_sym
 #define erts_sys_ddll_open   erts_sys_ddll_open_from_file
 #define erts_sys_ddll_close2 erts_sys_ddll_close2_plain
 #include "erl_unix_sys_ddll.c"
-#undef dlerror
+#undef erts_dlopen_mem_sym
 #undef erts_sys_ddll_open
 #undef erts_sys_ddll_close2
 
-// The libraries loaded here: the name the dynamic linker knows each by
-// (its /proc/<pid>/fd/N) and the path it was asked for.
+// The libraries loaded here, and the path each was asked for.
 typedef struct MemtestLib {
     struct MemtestLib *next;
     void *handle;
-    char *l_name;
     char *label;
 } MemtestLib;
 
 static MemtestLib *memtest_libs = NULL;
 static pthread_mutex_t memtest_lock = PTHREAD_MUTEX_INITIALIZER;
-static __thread char memtest_error[1024];
 
 // ERTS_MEMTEST_LOG, read once: os:putenv/2 may change the environment
 // while a library is loaded.
@@ -120,50 +124,41 @@ static void memtest_log(const char *what,
     }
 }
 
-// dlerror(), with the /proc path of a library loaded here replaced by the
-// path it was asked for, as the dynamic linker would have written it.
-static char *memtest_dlerror(void) {
-    char *text = dlerror();
+// erts_dlopen_mem_sym, its text about a library loaded here starting with
+// the path it was asked for, as dlsym's about a file starts with the
+// file's.
+static int memtest_dlopen_mem_sym(void *handle,
+                                  const char *name,
+                                  void **symbol,
+                                  ErtsDlopenMemError *error) {
+    int res = erts_dlopen_mem_sym(handle, name, symbol, error);
     MemtestLib *lib;
+    char text[sizeof(error->detail)];
 
-    if (text == NULL) {
-        return NULL;
+    if (res != ERTS_DLOPEN_MEM_NO_SYMBOL) {
+        return res;
     }
     pthread_mutex_lock(&memtest_lock);
     for (lib = memtest_libs; lib != NULL; lib = lib->next) {
-        size_t len = strlen(lib->l_name);
-        if (strncmp(text, lib->l_name, len) == 0 && text[len] == ':') {
-            snprintf(memtest_error,
-                     sizeof(memtest_error),
-                     "%s%s",
-                     lib->label,
-                     text + len);
-            text = memtest_error;
+        if (lib->handle == handle) {
+            snprintf(text, sizeof(text), "%s: %s", lib->label, error->detail);
+            strcpy(error->detail, text);
             break;
         }
     }
     pthread_mutex_unlock(&memtest_lock);
-    return text;
+    return res;
 }
 
 static void memtest_remember(void *handle, const char *label) {
-    struct link_map *map;
-    MemtestLib *lib;
+    MemtestLib *lib = malloc(sizeof(*lib));
 
-    if (dlinfo(handle, RTLD_DI_LINKMAP, &map) != 0 || map == NULL ||
-        map->l_name == NULL) {
-        return;
-    }
-    lib = malloc(sizeof(*lib));
     if (lib == NULL) {
         return;
     }
     lib->handle = handle;
-    lib->l_name = strdup(map->l_name);
     lib->label = strdup(label);
-    if (lib->l_name == NULL || lib->label == NULL) {
-        free(lib->l_name);
-        free(lib->label);
+    if (lib->label == NULL) {
         free(lib);
         return;
     }
@@ -189,7 +184,6 @@ static void memtest_forget(void *handle) {
     }
     pthread_mutex_unlock(&memtest_lock);
     if (lib != NULL) {
-        free(lib->l_name);
         free(lib->label);
         free(lib);
     }
@@ -201,8 +195,7 @@ static int memtest_open_image(const void *image,
                               char *dlname,
                               void **handle,
                               ErtsSysDdllError *err) {
-    char errbuf[512];
-    char *text = errbuf;
+    char errbuf[512], text[1024];
     int res;
 
     res = erts_dlopen_mem(image, size, dlname, handle, errbuf, sizeof(errbuf));
@@ -215,24 +208,19 @@ static int memtest_open_image(const void *image,
     memtest_log(res == ERTS_DLOPEN_MEM_BAD_IMAGE ? "refused" : "failed",
                 dlname,
                 errbuf);
-    if (err == NULL) {
-        // As erts_sys_ddll_open_noext and erts_sys_ddll_open_mem: erl_ddll
-        // keeps each distinct text, so without the path, and a bounded
-        // number of them.
-        size_t len = strlen(dlname);
-        if (strncmp(text, dlname, len) == 0 && text[len] == ':') {
-            text += len + 1;
-            while (*text == ' ') {
-                text++;
-            }
-            if (*text == '\0') {
-                text = errbuf;
-            }
-        }
-        if (num_errcodes >= ERTS_DDLL_MAX_MEM_ERRCODES && !is_errcode(text)) {
-            text = "the image was refused (too many texts of refused"
-                   " images are kept; this one is not)";
-        }
+    if (err != NULL && res == ERTS_DLOPEN_MEM_DLOPEN_FAILED) {
+        // What dlopen of the file says: its path first. erl_ddll (err is
+        // NULL) keeps each distinct text, so without the path, as
+        // erts_sys_ddll_open_noext does.
+        snprintf(text, sizeof(text), "%s: %s", dlname, errbuf);
+    } else if (err == NULL && num_errcodes >= ERTS_DDLL_MAX_MEM_ERRCODES &&
+               !is_errcode(errbuf)) {
+        snprintf(text,
+                 sizeof(text),
+                 "the image was refused (too many texts of refused images "
+                 "are kept; this one is not)");
+    } else {
+        snprintf(text, sizeof(text), "%s", errbuf);
     }
     return ERL_DE_DYNAMIC_ERROR_OFFSET - find_errcode(text, err);
 }
