@@ -168,7 +168,7 @@ const unsigned kRelocTpoff = R_X86_64_TPOFF64;
  * addend there. glibc 2.36 ignores one when it binds at load (measured),
  * so this is a rule of form: an addend there means the table was altered. */
 const bool kSlotsTakeAddend = false;
-bool reloc_type_applied(unsigned type) noexcept {
+[[nodiscard]] bool reloc_type_applied(unsigned type) noexcept {
     switch (type) {
     case R_X86_64_NONE:
     case R_X86_64_64:
@@ -202,7 +202,7 @@ const unsigned kRelocDtpoff = 1029;
 const unsigned kRelocTpoff = 1030;
 /* The AArch64 psABI computes GLOB_DAT and JUMP_SLOT as S + A. */
 const bool kSlotsTakeAddend = true;
-bool reloc_type_applied(unsigned type) noexcept {
+[[nodiscard]] bool reloc_type_applied(unsigned type) noexcept {
     switch (type) {
     case R_AARCH64_NONE:
     case R_AARCH64_ABS64:
@@ -265,7 +265,9 @@ struct PrintableName {
 };
 
 /* [offset, offset + length) lies within [0, size). */
-bool range_within(uint64_t offset, uint64_t length, uint64_t size) noexcept {
+[[nodiscard]] bool range_within(uint64_t offset,
+                                uint64_t length,
+                                uint64_t size) noexcept {
     return offset <= size && length <= size - offset;
 }
 
@@ -353,13 +355,13 @@ public:
     }
     Bitmap(const Bitmap &) = delete;
     Bitmap &operator=(const Bitmap &) = delete;
-    bool allocated() const noexcept {
+    [[nodiscard]] bool allocated() const noexcept {
         return bits_ != NULL;
     }
     void set(uint64_t i) noexcept {
         bits_[i / 8] |= (unsigned char)(1u << (i % 8));
     }
-    bool test(uint64_t i) const noexcept {
+    [[nodiscard]] bool test(uint64_t i) const noexcept {
         return bits_[i / 8] & (1u << (i % 8));
     }
 
@@ -401,7 +403,7 @@ public:
         }
     }
 
-    bool validate() noexcept {
+    [[nodiscard]] bool validate() noexcept {
         return check_elf_header() && check_program_header_table() &&
                check_load_segments() && check_segments_in_loaded_memory() &&
                check_unwind_table_against_sections() &&
@@ -433,7 +435,7 @@ private:
     };
 
     /* Stage 1: the ELF header. */
-    bool check_elf_header() noexcept {
+    [[nodiscard]] bool check_elf_header() noexcept {
         if (size_ < sizeof(Ehdr))
             return fail("ELF header: image too small (%zu bytes, an ELF header "
                         "needs %zu)",
@@ -497,7 +499,7 @@ private:
     }
 
     /* Stage 2: the program header table. */
-    bool check_program_header_table() noexcept {
+    [[nodiscard]] bool check_program_header_table() noexcept {
         if (ehdr_.e_phentsize != sizeof(Phdr))
             return fail("program headers: e_phentsize is %u, expected %zu",
                         (unsigned)ehdr_.e_phentsize,
@@ -522,7 +524,7 @@ private:
     /* Stage 3: the PT_LOAD segments, which the dynamic linker maps from the
      * file. A file range past the end of the image is what makes a truncated
      * image raise SIGBUS inside dlopen. */
-    bool check_load_segments() noexcept {
+    [[nodiscard]] bool check_load_segments() noexcept {
         unsigned loads = 0;
         Addr previous_end = 0;
         for (unsigned i = 0; i < ehdr_.e_phnum; i++) {
@@ -593,7 +595,7 @@ private:
 
     /* Stage 4: segments that the dynamic linker reads through the mapping of
      * the PT_LOAD segments must lie inside the file-backed part of one. */
-    bool check_segments_in_loaded_memory() noexcept {
+    [[nodiscard]] bool check_segments_in_loaded_memory() noexcept {
         unsigned dynamics = 0;
         for (unsigned i = 0; i < ehdr_.e_phnum; i++) {
             Phdr ph = phdr(i);
@@ -696,7 +698,8 @@ private:
      * many entries as its header counts, whatever size the segment or
      * section gives. A header that is neither is refused: an edit of one
      * byte of it would otherwise hide where functions start. */
-    bool check_unwind_table(Addr vaddr, const char *what) noexcept {
+    [[nodiscard]] bool check_unwind_table(Addr vaddr,
+                                          const char *what) noexcept {
         const unsigned kEhPeUdata4 = 0x03, kEhPeSdata4 = 0x0b,
                        kEhPeDatarel = 0x30, kEhPeOmit = 0xff;
         uint64_t offset;
@@ -751,7 +754,7 @@ private:
      * segment gives the table (a linker script without one, or the program
      * header's type edited), it is read from the section, so that no edit
      * of a program header hides it. The dynamic linker reads neither. */
-    bool check_unwind_table_against_sections() noexcept {
+    [[nodiscard]] bool check_unwind_table_against_sections() noexcept {
         uint64_t count, names_index;
         if (section_table(&count, &names_index) != SectionTable::present)
             return true; /* stage 7 says why */
@@ -816,7 +819,7 @@ private:
 
     /* Stage 6: the dynamic section and the tables the dynamic linker reads
      * while loading and relocating. */
-    bool check_dynamic_section() noexcept {
+    [[nodiscard]] bool check_dynamic_section() noexcept {
         Addr value[kIndexedDynamicTags] = {};
         bool present[kIndexedDynamicTags] = {};
         ElfW(Xword) flags_1 = 0;
@@ -1126,7 +1129,7 @@ private:
      * here and nowhere else. An image without them is not judged; one whose
      * table is cut off is refused, as the header it could hide behind would
      * be. */
-    bool check_section_rights() noexcept {
+    [[nodiscard]] bool check_section_rights() noexcept {
         uint64_t count, names_index;
         switch (section_table(&count, &names_index)) {
         case SectionTable::none:
@@ -1255,7 +1258,7 @@ private:
      * none, and passes as a code section), whose first entry the unwind
      * table also lists. DT_INIT_ARRAY and DT_FINI_ARRAY, when they hold
      * entries, are the sections of their types. */
-    bool check_init_and_fini_against_sections() noexcept {
+    [[nodiscard]] bool check_init_and_fini_against_sections() noexcept {
         if (!has_section_headers_)
             return true;
         for (unsigned k = 0; k < 2; k++) {
@@ -1296,7 +1299,7 @@ private:
      * link-time values. DT_JMPREL is read first, the others only if a slot
      * is left (glibc's libraries set some PLT slots with IRELATIVE
      * relocations in DT_RELA). */
-    bool check_plt_slots_relocated() noexcept {
+    [[nodiscard]] bool check_plt_slots_relocated() noexcept {
         if (!has_section_headers_ || plt_got_.size == 0 || stub_count_ == 0)
             return true;
         Addr first = pltgot_ + kReservedPltGotSlots * sizeof(Addr);
@@ -1369,7 +1372,7 @@ private:
     }
 
     /* Where the unwind table says a function starts. */
-    bool unwind_table_has_function_at(Addr addr) const noexcept {
+    [[nodiscard]] bool unwind_table_has_function_at(Addr addr) const noexcept {
         Addr start, fde;
         return unwind_entry_at_or_below(addr, &start, &fde) && start == addr;
     }
@@ -1377,7 +1380,8 @@ private:
     /* Where the function the unwind table says holds addr starts: false
      * when it says nothing (no table, no FDE there, a layout not read
      * here). */
-    bool unwind_function_holding(Addr addr, Addr *start) noexcept {
+    [[nodiscard]] bool unwind_function_holding(Addr addr,
+                                               Addr *start) noexcept {
         Addr fde;
         uint64_t range;
         return unwind_entry_at_or_below(addr, start, &fde) &&
@@ -1387,9 +1391,9 @@ private:
 
     /* The last entry of the search table whose initial location is at or
      * below addr: that location, and the address of its FDE. */
-    bool unwind_entry_at_or_below(Addr addr,
-                                  Addr *start,
-                                  Addr *fde) const noexcept {
+    [[nodiscard]] bool unwind_entry_at_or_below(Addr addr,
+                                                Addr *start,
+                                                Addr *fde) const noexcept {
         uint64_t low = 0, high = unwind_.count;
         while (low < high) {
             uint64_t mid = low + (high - low) / 2;
@@ -1417,7 +1421,7 @@ private:
     /* An FDE (32-bit DWARF): length, CIE pointer (back from itself), then
      * the initial location and the address range, in the encoding its CIE
      * gives. */
-    bool fde_range(Addr fde, uint64_t *range) noexcept {
+    [[nodiscard]] bool fde_range(Addr fde, uint64_t *range) noexcept {
         uint64_t offset;
         uint32_t head[2]; /* length, CIE pointer */
         unsigned encoding;
@@ -1442,7 +1446,9 @@ private:
 
     /* Compilers write one CIE for all of an object's FDEs, or a few: the
      * last one read is kept, and not parsed again for every symbol. */
-    bool cie_pointer_encoding_cached(Addr cie, unsigned *encoding) noexcept {
+    [[nodiscard]] bool cie_pointer_encoding_cached(
+            Addr cie,
+            unsigned *encoding) noexcept {
         if (cie != last_cie_.at) {
             last_cie_.at = cie;
             last_cie_.known = cie_pointer_encoding(cie, &last_cie_.encoding);
@@ -1453,7 +1459,8 @@ private:
 
     /* A CIE's encoding of the addresses in its FDEs: its 'R' augmentation,
      * or an absolute address without one. */
-    bool cie_pointer_encoding(Addr cie, unsigned *encoding) const noexcept {
+    [[nodiscard]] bool cie_pointer_encoding(Addr cie,
+                                            unsigned *encoding) const noexcept {
         uint64_t offset;
         uint32_t head[2]; /* length, CIE id (0) */
         if (!file_backed(cie, sizeof head, &offset))
@@ -1539,7 +1546,9 @@ private:
     /* A table the dynamic linker reads in place as an array of a type: at
      * an address aligned for it (bionic's rule; the object is mapped at a
      * page-aligned base, so the address's alignment is the table's). */
-    bool aligned(Addr addr, size_t alignment, const char *tag) noexcept {
+    [[nodiscard]] bool aligned(Addr addr,
+                               size_t alignment,
+                               const char *tag) noexcept {
         if (addr % alignment == 0)
             return true;
         return fail(
@@ -1550,13 +1559,13 @@ private:
     }
 
     /* An entry size tag that a table needs: present, and the native size. */
-    bool check_entry_size(const bool *present,
-                          const Addr *value,
-                          int table_tag,
-                          int entry_tag,
-                          const char *table_name,
-                          const char *entry_name,
-                          size_t expected) noexcept {
+    [[nodiscard]] bool check_entry_size(const bool *present,
+                                        const Addr *value,
+                                        int table_tag,
+                                        int entry_tag,
+                                        const char *table_name,
+                                        const char *entry_name,
+                                        size_t expected) noexcept {
         if (present[table_tag] && !present[entry_tag])
             return fail("dynamic section: %s without %s",
                         table_name,
@@ -1575,7 +1584,9 @@ private:
      * a linker writes); DT_VERDEF records and the name of each; and DT_VERSYM,
      * one version index per symbol, used to index an array of as many
      * versions as the highest index these records give. */
-    bool check_versions(Addr verneed, Addr verdef, Addr versym) noexcept {
+    [[nodiscard]] bool check_versions(Addr verneed,
+                                      Addr verdef,
+                                      Addr versym) noexcept {
         unsigned highest = 0, records = 0;
         if (verneed && !check_verneed(verneed, &highest, &records))
             return false;
@@ -1608,7 +1619,7 @@ private:
 
     /* A symbol's entry in DT_VERSYM, which glibc reads for every symbol a
      * relocation names, in the hash tables' count or not. */
-    bool check_symbol_version(uint64_t symbol) noexcept {
+    [[nodiscard]] bool check_symbol_version(uint64_t symbol) noexcept {
         uint64_t offset;
         ElfW(Half) index;
         if (versym_ == 0)
@@ -1643,7 +1654,9 @@ private:
         versions_defined_[version / 8] |= (uint8_t)(1u << (version % 8));
     }
 
-    bool check_verneed(Addr at, unsigned *highest, unsigned *records) noexcept {
+    [[nodiscard]] bool check_verneed(Addr at,
+                                     unsigned *highest,
+                                     unsigned *records) noexcept {
         unsigned entries = 0, libraries = 0;
         for (;;) {
             uint64_t offset;
@@ -1705,7 +1718,9 @@ private:
         }
     }
 
-    bool check_verdef(Addr at, unsigned *highest, unsigned *records) noexcept {
+    [[nodiscard]] bool check_verdef(Addr at,
+                                    unsigned *highest,
+                                    unsigned *records) noexcept {
         unsigned entries = 0;
         for (;;) {
             uint64_t offset;
@@ -1753,7 +1768,8 @@ private:
     /* The same string as a DT_NEEDED entry's. Linkers share one copy of
      * each name; a copy is compared only when short, which bounds the work
      * at needed_count_ squared comparisons of kMaxComparedName bytes. */
-    bool names_needed_library(uint64_t string_offset) const noexcept {
+    [[nodiscard]] bool names_needed_library(
+            uint64_t string_offset) const noexcept {
         const char *name = string_at(string_offset);
         bool comparable = strnlen(name, kMaxComparedName) < kMaxComparedName;
         for (unsigned i = 0; i < needed_count_; i++)
@@ -1765,7 +1781,8 @@ private:
 
     /* DT_RELR: an even entry is the address of a relocation; an odd one is
      * a bitmap of relocations in the words after the previous ones. */
-    bool check_relr_targets(Addr table, uint64_t table_size) noexcept {
+    [[nodiscard]] bool check_relr_targets(Addr table,
+                                          uint64_t table_size) noexcept {
         uint64_t offset;
         if (!file_backed(table, table_size, &offset))
             return true; /* reported by the sized-table check */
@@ -1808,12 +1825,13 @@ private:
     /* Relocation targets must be inside the object's memory image, or the
      * dynamic linker writes to an arbitrary address; the symbols they name
      * must exist. Rel and Rela entries both start with r_offset, r_info. */
-    bool check_reloc_targets(Addr table,
-                             uint64_t table_size,
-                             size_t entry_size,
-                             const char *what,
-                             bool plt,
-                             uint64_t *leading_relative) noexcept {
+    [[nodiscard]] bool check_reloc_targets(
+            Addr table,
+            uint64_t table_size,
+            size_t entry_size,
+            const char *what,
+            bool plt,
+            uint64_t *leading_relative) noexcept {
         uint64_t offset;
         *leading_relative = 0;
         if (!file_backed(table, table_size, &offset))
@@ -1875,12 +1893,12 @@ private:
      * global offset table: one written at an unaligned address overwrites
      * parts of two, and leaves both wrong. DT_JMPREL holds only what the
      * PLT's lazy binding can apply. */
-    bool check_reloc_kind(unsigned type,
-                          uint64_t symbol,
-                          Addr where,
-                          bool plt,
-                          uint64_t i,
-                          const char *what) noexcept {
+    [[nodiscard]] bool check_reloc_kind(unsigned type,
+                                        uint64_t symbol,
+                                        Addr where,
+                                        bool plt,
+                                        uint64_t i,
+                                        const char *what) noexcept {
 #    if ERTS_DLOPEN_MEM_RELOC_VALUES
         if ((type == kRelocGlobDat || type == kRelocJumpSlot) && symbol == 0)
             return fail("dynamic section: %s relocation %llu fills a GOT or "
@@ -1928,10 +1946,10 @@ private:
      * the section symbol of .tbss), which binds to the object itself. A
      * GOT slot filled with a thread-local symbol holds an offset, not an
      * address; no linker writes that either. */
-    bool check_reloc_symbol_kind(unsigned type,
-                                 uint64_t symbol,
-                                 uint64_t i,
-                                 const char *what) noexcept {
+    [[nodiscard]] bool check_reloc_symbol_kind(unsigned type,
+                                               uint64_t symbol,
+                                               uint64_t i,
+                                               const char *what) noexcept {
         Sym sym = checked_symbol(symbol);
         bool tls_symbol = (sym.st_info & 0xf) == STT_TLS;
         bool tls_type = type == kRelocDtpmod || type == kRelocDtpoff ||
@@ -1964,10 +1982,10 @@ private:
      * libraries leave gaps for IRELATIVE ones in DT_RELA). Two relocations
      * for one slot leave another holding its link-time address, which the
      * PLT then jumps to. */
-    bool check_plt_slot(unsigned type,
-                        Addr where,
-                        Addr *next_slot,
-                        uint64_t i) noexcept {
+    [[nodiscard]] bool check_plt_slot(unsigned type,
+                                      Addr where,
+                                      Addr *next_slot,
+                                      uint64_t i) noexcept {
 #    if ERTS_DLOPEN_MEM_RELOC_VALUES
         if (type != kRelocJumpSlot || pltgot_ == 0)
             return true;
@@ -1986,9 +2004,9 @@ private:
         return true;
     }
 
-    bool fail_bad_reloc_symbol(const char *what,
-                               uint64_t i,
-                               uint64_t symbol) noexcept {
+    [[nodiscard]] bool fail_bad_reloc_symbol(const char *what,
+                                             uint64_t i,
+                                             uint64_t symbol) noexcept {
         return fail("dynamic section: %s relocation %llu names symbol "
                     "%llu, "
                     "outside the symbol table or with its name outside the "
@@ -2004,7 +2022,8 @@ private:
      * address outside the executable segments, or to a symbol that is not a
      * function, is called all the same. Each entry must be set by a
      * relocation to a function; the entries are counted in covered_. */
-    bool note_function_arrays(const bool *present, const Addr *value) noexcept {
+    [[nodiscard]] bool note_function_arrays(const bool *present,
+                                            const Addr *value) noexcept {
         static const int kTags[2][2] = {{DT_INIT_ARRAY, DT_INIT_ARRAYSZ},
                                         {DT_FINI_ARRAY, DT_FINI_ARRAYSZ}};
         uint64_t slots = 0;
@@ -2024,7 +2043,7 @@ private:
         return true;
     }
 
-    static bool is_relative(unsigned type) noexcept {
+    [[nodiscard]] static bool is_relative(unsigned type) noexcept {
 #    if ERTS_DLOPEN_MEM_RELOC_VALUES
         return type == kRelocRelative;
 #    else
@@ -2039,13 +2058,13 @@ private:
 
     /* Only where the relocation types are known (check_function_arrays_
      * relocated is too). */
-    bool note_array_relocation(Addr where,
-                               unsigned type,
-                               ElfW(Sxword) addend,
-                               bool has_addend,
-                               uint64_t symbol,
-                               uint64_t i,
-                               const char *what) noexcept {
+    [[nodiscard]] bool note_array_relocation(Addr where,
+                                             unsigned type,
+                                             ElfW(Sxword) addend,
+                                             bool has_addend,
+                                             uint64_t symbol,
+                                             uint64_t i,
+                                             const char *what) noexcept {
 #    if ERTS_DLOPEN_MEM_RELOC_VALUES
         for (unsigned a = 0; a < 2; a++) {
             const FunctionArray &fa = arrays_[a];
@@ -2121,7 +2140,7 @@ private:
         return true;
     }
 
-    bool check_function_arrays_relocated() noexcept {
+    [[nodiscard]] bool check_function_arrays_relocated() noexcept {
 #    if ERTS_DLOPEN_MEM_RELOC_VALUES
         for (unsigned a = 0; a < 2; a++)
             for (uint64_t slot = 0; slot < arrays_[a].slots; slot++) {
@@ -2143,11 +2162,11 @@ private:
      * its end included; an IRELATIVE addend (a resolver glibc calls) in an
      * executable segment. DT_REL's implicit addends are not read: neither
      * architecture uses DT_REL. */
-    bool check_reloc_value(unsigned type,
-                           ElfW(Sxword) addend,
-                           bool has_addend,
-                           uint64_t i,
-                           const char *what) noexcept {
+    [[nodiscard]] bool check_reloc_value(unsigned type,
+                                         ElfW(Sxword) addend,
+                                         bool has_addend,
+                                         uint64_t i,
+                                         const char *what) noexcept {
 #    if ERTS_DLOPEN_MEM_RELOC_VALUES
         if (type == kRelocCopy)
             return fail("dynamic section: %s relocation %llu is a copy "
@@ -2202,7 +2221,8 @@ private:
     /* DT_RELACOUNT or DT_RELCOUNT: glibc applies that many leading entries
      * of the table as RELATIVE without looking at their types, and on
      * x86_64 asserts the type (aborting the process). */
-    bool check_relative_count(unsigned kind, uint64_t leading) noexcept {
+    [[nodiscard]] bool check_relative_count(unsigned kind,
+                                            uint64_t leading) noexcept {
 #    if ERTS_DLOPEN_MEM_RELOC_VALUES
         if (has_relative_count_[kind] && relative_count_[kind] > leading)
             return fail("dynamic section: %s is %llu, but %s starts with %llu "
@@ -2219,7 +2239,9 @@ private:
 
     /* Where a relocation writes: inside the object, and in data unless the
      * object has text relocations. */
-    bool check_reloc_target(Addr where, uint64_t i, const char *what) noexcept {
+    [[nodiscard]] bool check_reloc_target(Addr where,
+                                          uint64_t i,
+                                          const char *what) noexcept {
         /* One lookup for both questions: a range that is not empty lies in
          * at most one segment. */
         unsigned k = last_load_at_or_below(where);
@@ -2266,7 +2288,7 @@ private:
 
     /* A symbol a relocation names: in the symbol table, its name in the
      * string table. Not every symbol is in the hash tables. */
-    bool check_symbol(uint64_t index) noexcept {
+    [[nodiscard]] bool check_symbol(uint64_t index) noexcept {
         /* The symbols the hash tables count are checked already
          * (check_symbols runs before the relocations). */
         if (index < symbol_count_)
@@ -2287,9 +2309,10 @@ private:
      * when weak. Linkers hash every defined symbol; an undefined one may
      * lie past the count (GNU ld's DT_GNU_HASH of an object that defines
      * none: symoffset 1 and no chain). */
-    bool check_symbol_past_hash_tables(uint64_t symbol,
-                                       uint64_t i,
-                                       const char *what) noexcept {
+    [[nodiscard]] bool check_symbol_past_hash_tables(
+            uint64_t symbol,
+            uint64_t i,
+            const char *what) noexcept {
         Sym sym = checked_symbol(symbol);
         if (sym.st_shndx != SHN_UNDEF)
             return fail("dynamic section: %s relocation %llu names symbol "
@@ -2303,7 +2326,7 @@ private:
     }
 
     /* DT_HASH: nbucket, nchain, then the two arrays. */
-    bool check_sysv_hash(Addr addr) noexcept {
+    [[nodiscard]] bool check_sysv_hash(Addr addr) noexcept {
         uint64_t offset;
         uint32_t header[2];
         if (!file_backed(addr, sizeof header, &offset))
@@ -2327,9 +2350,9 @@ private:
      * a chain), as a linker writes the table: then no walk from a bucket
      * can come back to a symbol, and every chain ends. Linear, with a bit
      * per symbol (at most a 32nd of the image). */
-    bool check_sysv_hash_chains(uint64_t offset,
-                                uint32_t nbucket,
-                                uint32_t nchain) noexcept {
+    [[nodiscard]] bool check_sysv_hash_chains(uint64_t offset,
+                                              uint32_t nbucket,
+                                              uint32_t nchain) noexcept {
         Bitmap entered(nchain);
         if (!entered.allocated())
             return fail("dynamic section: DT_HASH: no memory to check %u "
@@ -2360,7 +2383,7 @@ private:
 
     /* DT_GNU_HASH: nbuckets, symoffset, bloom_size, bloom_shift, the bloom
      * filter, the buckets, then the chains. */
-    bool check_gnu_hash(Addr addr) noexcept {
+    [[nodiscard]] bool check_gnu_hash(Addr addr) noexcept {
         uint64_t offset;
         uint32_t header[4];
         if (!file_backed(addr, sizeof header, &offset))
@@ -2435,11 +2458,11 @@ private:
      * the bloom filter. Linear: non-empty buckets start the chains in
      * ascending, contiguous order, so each symbol is visited once, and the
      * names hashed are bounded by a multiple of the string table. */
-    bool check_gnu_hash_lookup(Addr addr) noexcept {
+    [[nodiscard]] bool check_gnu_hash_lookup(Addr addr) noexcept {
         const unsigned kBits = sizeof(Addr) * 8;
-        uint64_t offset = 0, symbols = 0;
         uint32_t header[4];
-        file_backed(addr, sizeof header, &offset);
+        uint64_t offset = backed_offset(addr);
+        uint64_t symbols = backed_offset(symtab_);
         memcpy(header, image_ + offset, sizeof header);
         uint32_t nbuckets = header[0], symoffset = header[1];
         uint32_t bloom_size = header[2], shift = header[3];
@@ -2447,7 +2470,6 @@ private:
         uint64_t buckets = bloom + (uint64_t)bloom_size * sizeof(Addr);
         uint64_t chains = buckets + (uint64_t)nbuckets * 4;
         uint64_t next_start = symoffset, hashed_bytes = 0;
-        file_backed(symtab_, symbol_count_ * sizeof(Sym), &symbols);
         for (uint32_t b = 0; b < nbuckets; b++) {
             uint32_t start;
             memcpy(&start, image_ + buckets + (uint64_t)b * 4, 4);
@@ -2526,15 +2548,14 @@ private:
      * leaves local ones, which lookups skip, out). The walks
      * end and visit each symbol once (check_sysv_hash_chains); the names
      * hashed are bounded as for DT_GNU_HASH. */
-    bool check_sysv_hash_lookup(Addr addr) noexcept {
-        uint64_t offset = 0, symbols = 0, hashed_bytes = 0;
+    [[nodiscard]] bool check_sysv_hash_lookup(Addr addr) noexcept {
+        uint64_t offset = backed_offset(addr), hashed_bytes = 0;
+        uint64_t symbols = backed_offset(symtab_);
         uint32_t header[2];
-        file_backed(addr, sizeof header, &offset);
         memcpy(header, image_ + offset, sizeof header);
         uint32_t nbucket = header[0], nchain = header[1];
         uint64_t buckets = offset + sizeof header;
         uint64_t chains = buckets + (uint64_t)nbucket * 4;
-        file_backed(symtab_, symbol_count_ * sizeof(Sym), &symbols);
         Bitmap chained(nchain);
         if (!chained.allocated())
             return fail("dynamic section: DT_HASH: no memory to check %u "
@@ -2587,7 +2608,7 @@ private:
 
     /* The symbol table holds symbol_count_ entries, whose names lie in the
      * string table. */
-    bool check_symbols(Addr symtab) noexcept {
+    [[nodiscard]] bool check_symbols(Addr symtab) noexcept {
         uint64_t offset;
         if (!file_backed(symtab, symbol_count_ * sizeof(Sym), &offset))
             return fail(
@@ -2617,7 +2638,8 @@ private:
      * function or an IFUNC resolver, in an executable one. Not checked:
      * undefined and SHN_ABS symbols (not addresses in the object) and
      * STT_TLS ones (offsets in the PT_TLS block). */
-    bool check_symbol_value(const Sym &sym, uint64_t index) noexcept {
+    [[nodiscard]] bool check_symbol_value(const Sym &sym,
+                                          uint64_t index) noexcept {
         unsigned bind = sym.st_info >> 4; /* ELF64_ST_BIND, ELF32_ST_BIND */
         static const Sym kNoSymbol = {};
         /* glibc reads symbol 0 for relocations that name no symbol, as a
@@ -2689,7 +2711,7 @@ private:
     /* Thread-local storage: a thread-local symbol's value is an offset in
      * the object's PT_TLS block, which code reaches through the module the
      * dynamic linker gives it; without a PT_TLS segment there is none. */
-    bool check_tls_symbol(const Sym &sym) noexcept {
+    [[nodiscard]] bool check_tls_symbol(const Sym &sym) noexcept {
         const char *name = string_at(sym.st_name);
         if (tls_.p_type != PT_TLS)
             return fail("dynamic section: thread-local symbol '%.64s', but "
@@ -2704,7 +2726,7 @@ private:
         return true;
     }
 
-    bool check_string(uint64_t string_offset) noexcept {
+    [[nodiscard]] bool check_string(uint64_t string_offset) noexcept {
         if (strtab_size_ == 0)
             return true; /* not known yet */
         /* The table ends with a NUL (checked), so every string in it does. */
@@ -2733,9 +2755,9 @@ private:
     /* [vaddr, vaddr + length) lies in the file-backed part of one PT_LOAD
      * segment; if so, *file_offset (when given) is where it starts in the
      * image. */
-    bool file_backed(Addr vaddr,
-                     uint64_t length,
-                     uint64_t *file_offset) const noexcept {
+    [[nodiscard]] bool file_backed(Addr vaddr,
+                                   uint64_t length,
+                                   uint64_t *file_offset) const noexcept {
         /* Segments are in ascending order and do not overlap: only the last
          * one starting at or below vaddr can hold the range (an earlier one
          * only an empty range at its end, where this one starts too). */
@@ -2753,15 +2775,22 @@ private:
                                   offsetof(Phdr, p_filesz))))
             return false;
         if (file_offset)
-            *file_offset = load_field<ElfW(Off)>(k, offsetof(Phdr, p_offset)) +
-                           (vaddr - start);
+            *file_offset = backed_offset(vaddr);
         return true;
+    }
+
+    /* Where vaddr lies in the image, for an address that an earlier check
+     * found in the file-backed part of a segment (file_backed()). */
+    uint64_t backed_offset(Addr vaddr) const noexcept {
+        unsigned k = last_load_at_or_below(vaddr);
+        return load_field<ElfW(Off)>(k, offsetof(Phdr, p_offset)) +
+               (vaddr - load_field<Addr>(k, offsetof(Phdr, p_vaddr)));
     }
 
     /* vaddr is in the zero-filled tail of an executable segment (past its
      * p_filesz): no function starts there. Only a writable one has a tail
      * (check_load_segments). */
-    bool zero_filled_code(Addr vaddr) const noexcept {
+    [[nodiscard]] bool zero_filled_code(Addr vaddr) const noexcept {
         unsigned k = last_load_at_or_below(vaddr);
         if (k == load_count_ ||
             !(load_field<ElfW(Word)>(k, offsetof(Phdr, p_flags)) & PF_X))
@@ -2793,7 +2822,8 @@ private:
     /* The dynamic linker makes the whole pages of [p_vaddr, p_vaddr +
      * p_memsz) read-only, rounding both ends down: those pages must be
      * mapped for writable PT_LOAD segments (page-rounded, as mmap maps). */
-    bool relro_in_writable_pages(const Phdr &relro) const noexcept {
+    [[nodiscard]] bool relro_in_writable_pages(
+            const Phdr &relro) const noexcept {
         const uint64_t page = (uint64_t)getpagesize();
         if (relro.p_vaddr + relro.p_memsz < relro.p_vaddr)
             return false;
@@ -2820,9 +2850,9 @@ private:
 
     /* [vaddr, vaddr + length) lies in the memory image of one PT_LOAD whose
      * p_flags include all of flags. */
-    bool in_memory_image(Addr vaddr,
-                         uint64_t length,
-                         ElfW(Word) flags) const noexcept {
+    [[nodiscard]] bool in_memory_image(Addr vaddr,
+                                       uint64_t length,
+                                       ElfW(Word) flags) const noexcept {
         unsigned k = last_load_at_or_below(vaddr);
         if (k == load_count_)
             return false;
@@ -2866,7 +2896,7 @@ private:
         return ph;
     }
 
-    bool fail(const char *fmt, ...) noexcept
+    [[nodiscard]] bool fail(const char *fmt, ...) noexcept
             __attribute__((format(printf, 2, 3))) {
         char text[256];
         va_list ap;
