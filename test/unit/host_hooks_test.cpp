@@ -130,10 +130,29 @@ TEST(HostHooks, RefusalsAndDynamicLinkerErrorsLeaveNoAllocation) {
     expect_hooks_kept_their_contract();
 }
 
+TEST(HostHooks, NoMemoryForTheValidatorIsOutOfMemory) {
+    auto image = read_fixture("fixture_a.so");
+    reset_host();
+    host.fail_at = 1; // the validator's state comes first
+    size_t fds = open_fd_count();
+    void *h = reinterpret_cast<void *>(0x1);
+    char err[256];
+    EXPECT_EQ(load_image(image, "no_validator", &h, err),
+              ERTS_DLOPEN_MEM_NO_MEMORY);
+    EXPECT_EQ(h, nullptr);
+    EXPECT_TRUE(testing::internal::RE::FullMatch(
+            err,
+            "out of memory: judging an image takes [0-9]+ bytes"))
+            << err;
+    EXPECT_EQ(live_allocations(), 0);
+    EXPECT_EQ(open_fd_count(), fds);
+    expect_hooks_kept_their_contract();
+}
+
 TEST(HostHooks, NoMemoryForAHashTableCheckIsARefusal) {
     auto image = read_fixture("fixture_a.so"); // DT_HASH and DT_GNU_HASH
     reset_host();
-    host.fail_at = -1;
+    host.fail_at = 2; // the first table after the validator's state
     void *h = reinterpret_cast<void *>(0x1);
     char err[256];
     EXPECT_EQ(load_image(image, "no_memory", &h, err),
@@ -148,7 +167,7 @@ TEST(HostHooks, NoMemoryForAHashTableCheckIsARefusal) {
     expect_hooks_kept_their_contract();
 }
 
-TEST(HostHooks, NoMemoryForTheEntryIsOutOfMemoryAndLeavesNothing) {
+TEST(HostHooks, NoMemoryForTheBackingOrEntryIsOutOfMemoryAndLeavesNothing) {
     auto image = read_fixture("fixture_b.so");
     reset_host();
     void *h = nullptr;
@@ -156,20 +175,24 @@ TEST(HostHooks, NoMemoryForTheEntryIsOutOfMemoryAndLeavesNothing) {
     ASSERT_EQ(load_image(image, "count", &h, err), ERTS_DLOPEN_MEM_OK) << err;
     ASSERT_EQ(erts_dlclose_mem(h), ERTS_DLOPEN_MEM_OK);
     long per_load = host.allocs;
-    // The entry is the last allocation of a load: validation's come first.
-    reset_host();
-    host.fail_at = per_load;
-    size_t fds = open_fd_count();
-    auto shm = list_dir("/dev/shm");
-    h = reinterpret_cast<void *>(0x1);
-    EXPECT_EQ(load_image(image, "no_entry", &h, err),
-              ERTS_DLOPEN_MEM_NO_MEMORY);
-    EXPECT_STREQ(err, "out of memory");
-    EXPECT_EQ(h, nullptr);
-    EXPECT_EQ(live_allocations(), 0);
-    EXPECT_EQ(open_fd_count(), fds);
-    EXPECT_EQ(list_dir("/dev/shm"), shm);
-    expect_hooks_kept_their_contract();
+    // The backing, then the entry, are the last allocations of a load:
+    // validation's come first.
+    for (long fail_at : {per_load - 1, per_load}) {
+        reset_host();
+        host.fail_at = fail_at;
+        size_t fds = open_fd_count();
+        auto shm = list_dir("/dev/shm");
+        h = reinterpret_cast<void *>(0x1);
+        EXPECT_EQ(load_image(image, "no_entry", &h, err),
+                  ERTS_DLOPEN_MEM_NO_MEMORY)
+                << "allocation " << fail_at << " of " << per_load;
+        EXPECT_STREQ(err, "out of memory");
+        EXPECT_EQ(h, nullptr);
+        EXPECT_EQ(live_allocations(), 0);
+        EXPECT_EQ(open_fd_count(), fds);
+        EXPECT_EQ(list_dir("/dev/shm"), shm);
+        expect_hooks_kept_their_contract();
+    }
 }
 
 TEST(HostHooks, ConcurrentLoadsAndClosesBalanceTheHooks) {

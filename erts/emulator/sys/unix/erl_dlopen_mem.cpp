@@ -773,7 +773,12 @@ int load_validated(const unsigned char *bytes,
      * way that fails cleans up after itself (Backing::reset). */
     char tried_text[768];
     ErrorBuffer tried(tried_text, sizeof tried_text);
-    Backing b;
+    Allocated<Backing> backing; /* two paths of PATH_MAX: not on the stack */
+    if (!backing.get()) {
+        err.set("out of memory");
+        return ERTS_DLOPEN_MEM_NO_MEMORY;
+    }
+    Backing &b = *backing.get();
     Loaded *entry = NULL;
     void *h = NULL;
     for (int way = 0; way < kBackingWays && !h; way++) {

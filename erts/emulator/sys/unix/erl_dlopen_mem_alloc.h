@@ -30,6 +30,7 @@
 #ifndef ERL_DLOPEN_MEM_ALLOC_H__
 #define ERL_DLOPEN_MEM_ALLOC_H__
 
+#include <new>
 #include <stddef.h>
 #include <string.h>
 
@@ -66,6 +67,35 @@ inline void loader_free(void *p) noexcept {
     free(p);
 #endif
 }
+
+/* An object too large for the caller's stack (a scheduler's), in the
+ * loader's memory for as long as this holder lives. get() is NULL when there
+ * was no memory. Placement new only: no libstdc++ is needed. */
+template <typename T>
+class Allocated {
+public:
+    template <typename... Args>
+    explicit Allocated(Args &&...args) noexcept
+            : object_(static_cast<T *>(loader_alloc(sizeof(T)))) {
+        if (object_)
+            new (object_) T(static_cast<Args &&>(args)...);
+    }
+    ~Allocated() {
+        if (object_) {
+            object_->~T();
+            loader_free(object_);
+        }
+    }
+    Allocated(const Allocated &) = delete;
+    Allocated &operator=(const Allocated &) = delete;
+
+    T *get() const noexcept {
+        return object_;
+    }
+
+private:
+    T *object_;
+};
 
 } // namespace
 

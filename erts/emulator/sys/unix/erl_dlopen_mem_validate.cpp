@@ -2967,6 +2967,32 @@ private:
     Addr image_start_ = 0, image_end_ = 0; /* the loaded address range */
 };
 
+/* Judges the image with a validator whose state (its tables, about 13 KiB)
+ * is allocated rather than put on the caller's stack, and calls
+ * accepted(validator) if the image passes. */
+template <typename Accepted>
+int validate_image(const void *image,
+                   size_t size,
+                   ErrorBuffer &err,
+                   Accepted accepted) noexcept {
+    if (!image && size != 0) {
+        err.set("no image (NULL pointer)");
+        return ERTS_DLOPEN_MEM_BADARG;
+    }
+    Allocated<ElfValidator> v(static_cast<const unsigned char *>(image),
+                              size,
+                              err);
+    if (!v.get()) {
+        err.set("out of memory: judging an image takes %zu bytes",
+                sizeof(ElfValidator));
+        return ERTS_DLOPEN_MEM_NO_MEMORY;
+    }
+    if (!v.get()->validate())
+        return ERTS_DLOPEN_MEM_BAD_IMAGE;
+    accepted(*v.get());
+    return ERTS_DLOPEN_MEM_OK;
+}
+
 } // namespace
 
 extern "C" int erts_dlopen_mem_validate(const void *image,
@@ -2974,12 +3000,8 @@ extern "C" int erts_dlopen_mem_validate(const void *image,
                                         char *errbuf,
                                         size_t errbuf_size) {
     ErrorBuffer err(errbuf, errbuf_size);
-    if (!image && size != 0) {
-        err.set("no image (NULL pointer)");
-        return ERTS_DLOPEN_MEM_BADARG;
-    }
-    ElfValidator v(static_cast<const unsigned char *>(image), size, err);
-    return v.validate() ? ERTS_DLOPEN_MEM_OK : ERTS_DLOPEN_MEM_BAD_IMAGE;
+    return validate_image(image, size, err, [](const ElfValidator &) {
+    });
 }
 
 extern "C" int erts_dlopen_mem_library_names(const void *image,
@@ -2993,15 +3015,9 @@ extern "C" int erts_dlopen_mem_library_names(const void *image,
         err.set("no function to call (NULL)");
         return ERTS_DLOPEN_MEM_BADARG;
     }
-    if (!image && size != 0) {
-        err.set("no image (NULL pointer)");
-        return ERTS_DLOPEN_MEM_BADARG;
-    }
-    ElfValidator v(static_cast<const unsigned char *>(image), size, err);
-    if (!v.validate())
-        return ERTS_DLOPEN_MEM_BAD_IMAGE;
-    v.each_library_name(each, arg);
-    return ERTS_DLOPEN_MEM_OK;
+    return validate_image(image, size, err, [&](const ElfValidator &v) {
+        v.each_library_name(each, arg);
+    });
 }
 
 #endif /* __linux__ */
