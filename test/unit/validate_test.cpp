@@ -778,6 +778,9 @@ TEST(FuzzRegressions, EachIsRefusedWithItsRulesMessage) {
             {"irelative_addend_outside_text_crashed_dlopen.bin",
              "dynamic section: DT_RELA relocation 7 is IRELATIVE to "
              "0x3df8, outside the executable segments"},
+            {"jump_slot_moved_onto_another_crashed_dlopen.bin",
+             "dynamic section: DT_JMPREL relocation 28 fills 0x60a0, "
+             "below the next free PLT slot 0x60e0"},
             {"jmprel_without_pltgot_crashed_dlopen.bin",
              "dynamic section: DT_JMPREL without DT_PLTGOT"},
             {"plt_slot_not_relocated_crashed_dlopen.bin",

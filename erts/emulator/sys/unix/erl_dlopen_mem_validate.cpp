@@ -369,6 +369,75 @@ private:
     unsigned char *bits_;
 };
 
+/* The dynamic section's entries that later checks read, by tag. */
+struct DynamicTags {
+    Addr value[kIndexedDynamicTags] = {};
+    bool present[kIndexedDynamicTags] = {};
+    Addr gnu_hash = 0, versym = 0, verneed = 0, verdef = 0;
+    bool has_gnu_hash = false;
+};
+
+/* Tables given by an address and a size. align: the alignment of the
+ * entries the dynamic linker reads in place (0: not checked); entry: the
+ * size of one, of which the table holds a whole number (glibc reads
+ * relocations up to the table's end, and a last one cut short from what
+ * follows). */
+const struct SizedTable {
+    int addr_tag, size_tag;
+    const char *addr_name, *size_name, *what;
+    size_t align, entry;
+} kSizedTables[] = {
+        {DT_RELA,
+         DT_RELASZ,
+         "DT_RELA",
+         "DT_RELASZ",
+         "relocations (DT_RELA)",
+         alignof(ElfW(Rela)),
+         sizeof(ElfW(Rela))},
+        {DT_REL,
+         DT_RELSZ,
+         "DT_REL",
+         "DT_RELSZ",
+         "relocations (DT_REL)",
+         alignof(ElfW(Rel)),
+         sizeof(ElfW(Rel))},
+        {DT_JMPREL,
+         DT_PLTRELSZ,
+         "DT_JMPREL",
+         "DT_PLTRELSZ",
+         "PLT relocations (DT_JMPREL)",
+         kNativePltRel == DT_REL ? alignof(ElfW(Rel)) : alignof(ElfW(Rela)),
+         kNativePltRelSize},
+        {DT_RELR,
+         DT_RELRSZ,
+         "DT_RELR",
+         "DT_RELRSZ",
+         "relocations (DT_RELR)",
+         0,
+         sizeof(Addr)},
+        {DT_INIT_ARRAY,
+         DT_INIT_ARRAYSZ,
+         "DT_INIT_ARRAY",
+         "DT_INIT_ARRAYSZ",
+         "DT_INIT_ARRAY",
+         0,
+         sizeof(Addr)},
+        {DT_FINI_ARRAY,
+         DT_FINI_ARRAYSZ,
+         "DT_FINI_ARRAY",
+         "DT_FINI_ARRAYSZ",
+         "DT_FINI_ARRAY",
+         0,
+         sizeof(Addr)},
+        {DT_PREINIT_ARRAY,
+         DT_PREINIT_ARRAYSZ,
+         "DT_PREINIT_ARRAY",
+         "DT_PREINIT_ARRAYSZ",
+         "DT_PREINIT_ARRAY",
+         0,
+         sizeof(Addr)},
+};
+
 class ElfValidator {
 public:
     ElfValidator(const unsigned char *image,
@@ -606,65 +675,25 @@ private:
                 if (ph.p_filesz < sizeof(Dyn))
                     return fail("PT_DYNAMIC: too small (%llu bytes)",
                                 (unsigned long long)ph.p_filesz);
-                /* fall through */
+                if (!check_read_in_place(ph, i))
+                    return false;
+                break;
+            case PT_TLS:
+                if (!check_tls_segment(ph) || !check_read_in_place(ph, i))
+                    return false;
+                break;
             case PT_NOTE:
             case PT_PHDR:
             case PT_GNU_PROPERTY:
-            case PT_TLS:
-                if (ph.p_type == PT_TLS && ph.p_filesz > ph.p_memsz)
-                    return fail("PT_TLS: p_filesz is larger than p_memsz");
-                /* glibc aligns the block by dividing by p_align (SIGFPE
-                 * at 0), and gives a module whose PT_TLS is empty no
-                 * block at all: as if there were none. */
-                if (ph.p_type == PT_TLS && ph.p_memsz != 0 && ph.p_align == 0)
-                    return fail("PT_TLS: p_align is 0, which glibc divides "
-                                "by to place the block");
-                if (ph.p_type == PT_TLS && ph.p_memsz != 0)
-                    tls_ = ph;
-                if (ph.p_filesz == 0)
-                    break; /* nothing is read from the file */
-                {
-                    uint64_t offset;
-                    if (!file_backed(ph.p_vaddr, ph.p_filesz, &offset) ||
-                        !range_within(ph.p_offset, ph.p_filesz, size_))
-                        return fail(
-                                "%s (segment %u): outside the loaded segments",
-                                segment_type_name(ph.p_type),
-                                i);
-                    /* The dynamic linker reads the entries in place, as Dyn. */
-                    if (ph.p_type == PT_DYNAMIC &&
-                        ph.p_vaddr % alignof(Dyn) != 0)
-                        return fail("PT_DYNAMIC (segment %u): p_vaddr 0x%llx "
-                                    "is not "
-                                    "%zu-byte aligned",
-                                    i,
-                                    (unsigned long long)ph.p_vaddr,
-                                    alignof(Dyn));
-                    if (ph.p_type == PT_DYNAMIC &&
-                        ph.p_offset % alignof(Dyn) != 0)
-                        return fail(
-                                "PT_DYNAMIC (segment %u): p_offset %llu is not "
-                                "%zu-byte aligned",
-                                i,
-                                (unsigned long long)ph.p_offset,
-                                alignof(Dyn));
-                    /* This validator reads it at p_offset, the dynamic linker
-                     * at p_vaddr: both must be the same bytes. */
-                    if (offset != ph.p_offset)
-                        return fail("%s (segment %u): p_offset and p_vaddr "
-                                    "point at "
-                                    "different bytes",
-                                    segment_type_name(ph.p_type),
-                                    i);
-                    break;
-                }
+                if (!check_read_in_place(ph, i))
+                    return false;
+                break;
             case PT_GNU_RELRO:
                 /* Made read-only after relocation: it must be data, or
                  * mprotect takes away what the object needs. */
                 if (!relro_in_writable_pages(ph))
                     return fail("PT_GNU_RELRO (segment %u): outside a writable "
-                                "loaded "
-                                "segment",
+                                "loaded segment",
                                 i);
                 relro_ = ph;
                 break;
@@ -685,6 +714,55 @@ private:
                         "section");
         if (dynamics > 1)
             return fail("PT_DYNAMIC: %u of them, expected one", dynamics);
+        return true;
+    }
+
+    [[nodiscard]] bool check_tls_segment(const Phdr &ph) noexcept {
+        if (ph.p_filesz > ph.p_memsz)
+            return fail("PT_TLS: p_filesz is larger than p_memsz");
+        /* glibc aligns the block by dividing by p_align (SIGFPE at 0), and
+         * gives a module whose PT_TLS is empty no block at all: as if there
+         * were none. */
+        if (ph.p_memsz != 0 && ph.p_align == 0)
+            return fail("PT_TLS: p_align is 0, which glibc divides by to "
+                        "place the block");
+        if (ph.p_memsz != 0)
+            tls_ = ph;
+        return true;
+    }
+
+    /* Segment i, which the dynamic linker reads where the PT_LOAD segments
+     * map it: its bytes in the file-backed part of one. */
+    [[nodiscard]] bool check_read_in_place(const Phdr &ph,
+                                           unsigned i) noexcept {
+        if (ph.p_filesz == 0)
+            return true; /* nothing is read from the file */
+        uint64_t offset;
+        if (!file_backed(ph.p_vaddr, ph.p_filesz, &offset) ||
+            !range_within(ph.p_offset, ph.p_filesz, size_))
+            return fail("%s (segment %u): outside the loaded segments",
+                        segment_type_name(ph.p_type),
+                        i);
+        /* The dynamic linker reads the entries in place, as Dyn. */
+        if (ph.p_type == PT_DYNAMIC && ph.p_vaddr % alignof(Dyn) != 0)
+            return fail("PT_DYNAMIC (segment %u): p_vaddr 0x%llx is not "
+                        "%zu-byte aligned",
+                        i,
+                        (unsigned long long)ph.p_vaddr,
+                        alignof(Dyn));
+        if (ph.p_type == PT_DYNAMIC && ph.p_offset % alignof(Dyn) != 0)
+            return fail("PT_DYNAMIC (segment %u): p_offset %llu is not "
+                        "%zu-byte aligned",
+                        i,
+                        (unsigned long long)ph.p_offset,
+                        alignof(Dyn));
+        /* This validator reads it at p_offset, the dynamic linker at
+         * p_vaddr: both must be the same bytes. */
+        if (offset != ph.p_offset)
+            return fail("%s (segment %u): p_offset and p_vaddr point at "
+                        "different bytes",
+                        segment_type_name(ph.p_type),
+                        i);
         return true;
     }
 
@@ -818,35 +896,42 @@ private:
     }
 
     /* Stage 6: the dynamic section and the tables the dynamic linker reads
-     * while loading and relocating. */
+     * while loading and relocating, in the order it reads them. */
     [[nodiscard]] bool check_dynamic_section() noexcept {
-        Addr value[kIndexedDynamicTags] = {};
-        bool present[kIndexedDynamicTags] = {};
-        ElfW(Xword) flags_1 = 0;
-        ElfW(Addr) gnu_hash = 0, versym = 0, verneed = 0, verdef = 0;
-        bool has_gnu_hash = false, terminated = false;
-        size_t count = dynamic_.p_filesz / sizeof(Dyn);
+        DynamicTags tags;
+        return read_dynamic_tags(&tags) &&
+               check_string_and_symbol_tables(tags) &&
+               check_dynamic_strings() && check_symbol_lookup(tags) &&
+               check_sized_tables(tags) && check_code_entries(tags) &&
+               note_function_arrays(tags) && check_relocations(tags);
+    }
 
+    /* The dynamic section's entries up to DT_NULL, by tag. */
+    [[nodiscard]] bool read_dynamic_tags(DynamicTags *tags) noexcept {
+        ElfW(Xword) flags_1 = 0;
+        size_t count = dynamic_.p_filesz / sizeof(Dyn);
         for (size_t i = 0; i < count; i++) {
             Dyn d = dynamic_entry(i);
             if (d.d_tag == DT_NULL) {
-                terminated = true;
-                break;
+                if (flags_1 & DF_1_PIE)
+                    return fail("dynamic section: a position-independent "
+                                "executable (DF_1_PIE), not a shared object");
+                return true;
             }
             if (d.d_tag >= 0 && d.d_tag < kIndexedDynamicTags) {
-                value[d.d_tag] = d.d_un.d_val;
-                present[d.d_tag] = true;
+                tags->value[d.d_tag] = d.d_un.d_val;
+                tags->present[d.d_tag] = true;
             } else if (d.d_tag == DT_FLAGS_1) {
                 flags_1 = d.d_un.d_val;
             } else if (d.d_tag == DT_GNU_HASH) {
-                gnu_hash = d.d_un.d_ptr;
-                has_gnu_hash = true;
+                tags->gnu_hash = d.d_un.d_ptr;
+                tags->has_gnu_hash = true;
             } else if (d.d_tag == DT_VERSYM) {
-                versym = d.d_un.d_ptr;
+                tags->versym = d.d_un.d_ptr;
             } else if (d.d_tag == DT_VERNEED) {
-                verneed = d.d_un.d_ptr;
+                tags->verneed = d.d_un.d_ptr;
             } else if (d.d_tag == DT_VERDEF) {
-                verdef = d.d_un.d_ptr;
+                tags->verdef = d.d_un.d_ptr;
             } else if (d.d_tag == DT_RELACOUNT) {
                 relative_count_[kRela] = d.d_un.d_val;
                 has_relative_count_[kRela] = true;
@@ -855,12 +940,13 @@ private:
                 has_relative_count_[kRel] = true;
             }
         }
-        if (!terminated)
-            return fail("dynamic section: no DT_NULL terminator");
-        if (flags_1 & DF_1_PIE)
-            return fail("dynamic section: a position-independent executable "
-                        "(DF_1_PIE), not a shared object");
+        return fail("dynamic section: no DT_NULL terminator");
+    }
 
+    [[nodiscard]] bool check_string_and_symbol_tables(
+            const DynamicTags &tags) noexcept {
+        const Addr *value = tags.value;
+        const bool *present = tags.present;
         if (!present[DT_STRTAB])
             return fail("dynamic section: no DT_STRTAB");
         if (!present[DT_STRSZ] || value[DT_STRSZ] == 0)
@@ -885,7 +971,12 @@ private:
                         (unsigned long long)value[DT_SYMENT],
                         sizeof(Sym));
 
-        /* Strings named by the dynamic section. */
+        return true;
+    }
+
+    /* Strings named by the dynamic section. */
+    [[nodiscard]] bool check_dynamic_strings() noexcept {
+        size_t count = dynamic_.p_filesz / sizeof(Dyn);
         for (size_t i = 0; i < count; i++) {
             Dyn d = dynamic_entry(i);
             if (d.d_tag == DT_NULL)
@@ -908,6 +999,16 @@ private:
             }
         }
 
+        return true;
+    }
+
+    /* The hash tables, the symbols they count and their versions: before
+     * the relocations, which name symbols whose versions glibc looks up. */
+    [[nodiscard]] bool check_symbol_lookup(const DynamicTags &tags) noexcept {
+        const Addr *value = tags.value;
+        const bool *present = tags.present;
+        bool has_gnu_hash = tags.has_gnu_hash;
+        Addr gnu_hash = tags.gnu_hash;
         if (!present[DT_HASH] && !has_gnu_hash)
             return fail("dynamic section: no symbol hash table (DT_HASH or "
                         "DT_GNU_HASH)");
@@ -929,73 +1030,14 @@ private:
         if (present[DT_HASH] && !has_gnu_hash &&
             !check_sysv_hash_lookup(value[DT_HASH]))
             return false;
-        /* Before the relocations: they name symbols, whose versions glibc
-         * looks up. */
-        if (!check_versions(verneed, verdef, versym))
-            return false;
+        return check_versions(tags.verneed, tags.verdef, tags.versym);
+    }
 
-        /* Tables given by an address and a size: glibc reads the size, and
-         * the entry size, without asking whether they are there. align: the
-         * alignment of the entries the dynamic linker reads in place (0: not
-         * checked); entry: the size of one, of which the table holds a
-         * whole number (glibc reads relocations up to the table's end, and
-         * a last one cut short from what follows). */
-        static const struct {
-            int addr_tag, size_tag;
-            const char *addr_name, *size_name, *what;
-            size_t align, entry;
-        } kSizedTables[] = {
-                {DT_RELA,
-                 DT_RELASZ,
-                 "DT_RELA",
-                 "DT_RELASZ",
-                 "relocations (DT_RELA)",
-                 alignof(ElfW(Rela)),
-                 sizeof(ElfW(Rela))},
-                {DT_REL,
-                 DT_RELSZ,
-                 "DT_REL",
-                 "DT_RELSZ",
-                 "relocations (DT_REL)",
-                 alignof(ElfW(Rel)),
-                 sizeof(ElfW(Rel))},
-                {DT_JMPREL,
-                 DT_PLTRELSZ,
-                 "DT_JMPREL",
-                 "DT_PLTRELSZ",
-                 "PLT relocations (DT_JMPREL)",
-                 kNativePltRel == DT_REL ? alignof(ElfW(Rel))
-                                         : alignof(ElfW(Rela)),
-                 kNativePltRelSize},
-                {DT_RELR,
-                 DT_RELRSZ,
-                 "DT_RELR",
-                 "DT_RELRSZ",
-                 "relocations (DT_RELR)",
-                 0,
-                 sizeof(Addr)},
-                {DT_INIT_ARRAY,
-                 DT_INIT_ARRAYSZ,
-                 "DT_INIT_ARRAY",
-                 "DT_INIT_ARRAYSZ",
-                 "DT_INIT_ARRAY",
-                 0,
-                 sizeof(Addr)},
-                {DT_FINI_ARRAY,
-                 DT_FINI_ARRAYSZ,
-                 "DT_FINI_ARRAY",
-                 "DT_FINI_ARRAYSZ",
-                 "DT_FINI_ARRAY",
-                 0,
-                 sizeof(Addr)},
-                {DT_PREINIT_ARRAY,
-                 DT_PREINIT_ARRAYSZ,
-                 "DT_PREINIT_ARRAY",
-                 "DT_PREINIT_ARRAYSZ",
-                 "DT_PREINIT_ARRAY",
-                 0,
-                 sizeof(Addr)},
-        };
+    /* Tables given by an address and a size: glibc reads the size, and the
+     * entry size, without asking whether they are there. */
+    [[nodiscard]] bool check_sized_tables(const DynamicTags &tags) noexcept {
+        const Addr *value = tags.value;
+        const bool *present = tags.present;
         for (const auto &t : kSizedTables) {
             if (!present[t.addr_tag])
                 continue;
@@ -1051,25 +1093,34 @@ private:
             return fail("dynamic section: DT_PLTREL is %llu, this host uses %s",
                         (unsigned long long)value[DT_PLTREL],
                         kNativePltRel == DT_RELA ? "DT_RELA" : "DT_REL");
+        return true;
+    }
+
+    /* DT_INIT and DT_FINI, which the dynamic linker calls. */
+    [[nodiscard]] bool check_code_entries(const DynamicTags &tags) noexcept {
         for (unsigned k = 0; k < 2; k++) {
             int tag = kCodeEntryTags[k];
-            if (present[tag] && !in_memory_image(value[tag], 1, PF_X))
+            if (tags.present[tag] && !in_memory_image(tags.value[tag], 1, PF_X))
                 return fail(
                         "dynamic section: %s outside the executable segments",
                         kCodeEntryNames[k]);
-            if (present[tag] && zero_filled_code(value[tag]))
+            if (tags.present[tag] && zero_filled_code(tags.value[tag]))
                 return fail("dynamic section: %s 0x%llx is past the bytes "
                             "its segment maps from the file, in zeros",
                             kCodeEntryNames[k],
-                            (unsigned long long)value[tag]);
-            code_entries_[k].present = present[tag];
-            code_entries_[k].at = value[tag];
+                            (unsigned long long)tags.value[tag]);
+            code_entries_[k].present = tags.present[tag];
+            code_entries_[k].at = tags.value[tag];
         }
 
-        if (!note_function_arrays(present, value))
-            return false;
-        pltgot_ = present[DT_PLTGOT] ? value[DT_PLTGOT] : 0;
+        return true;
+    }
 
+    /* The relocations and what they write. */
+    [[nodiscard]] bool check_relocations(const DynamicTags &tags) noexcept {
+        const Addr *value = tags.value;
+        const bool *present = tags.present;
+        pltgot_ = present[DT_PLTGOT] ? value[DT_PLTGOT] : 0;
         /* Without text relocations, relocations write only to data. */
         writable_targets_ =
                 !present[DT_TEXTREL] &&
@@ -1130,9 +1181,27 @@ private:
      * table is cut off is refused, as the header it could hide behind would
      * be. */
     [[nodiscard]] bool check_section_rights() noexcept {
-        uint64_t count, names_index;
-        switch (section_table(&count, &names_index)) {
+        uint64_t count;
+        if (!read_section_table(&count))
+            return false;
+        if (count == 0)
+            return true;
+        has_section_headers_ = true;
+        for (uint64_t i = 1; i < count; i++) {
+            Shdr sh;
+            memcpy(&sh, image_ + ehdr_.e_shoff + i * sizeof sh, sizeof sh);
+            if (!check_section(i, sh))
+                return false;
+        }
+        return true;
+    }
+
+    /* How many entries the section header table has, 0 if there is none. */
+    [[nodiscard]] bool read_section_table(uint64_t *count) noexcept {
+        uint64_t names_index;
+        switch (section_table(count, &names_index)) {
         case SectionTable::none:
+            *count = 0;
             return true;
         case SectionTable::bad_entry_size:
             return fail("section headers: e_shentsize is %u, expected %zu",
@@ -1143,97 +1212,101 @@ private:
                         "entries) extends past the end of the image (%zu "
                         "bytes), is it truncated?",
                         (unsigned long long)ehdr_.e_shoff,
-                        (unsigned long long)count,
+                        (unsigned long long)*count,
                         size_);
         case SectionTable::present:
             break;
         }
-        has_section_headers_ = true;
+        return true;
+    }
+
+    /* What an allocated section says of the code entries, the function
+     * arrays and the PLT, for stages 8 and 9. */
+    void note_section(uint64_t i, const Shdr &sh) noexcept {
+        for (CodeEntry &entry : code_entries_) {
+            if (!(sh.sh_flags & SHF_EXECINSTR))
+                continue;
+            if (sh.sh_entsize == 0 && sh.sh_addr == entry.at)
+                entry.starts_section = true;
+            if (sh.sh_entsize != 0 && entry.at >= sh.sh_addr &&
+                entry.at - sh.sh_addr < sh.sh_size)
+                entry.stub_section = (unsigned)i;
+        }
+        for (unsigned a = 0; a < 2; a++)
+            if (sh.sh_type == kFunctionArrayTypes[a] &&
+                sh.sh_addr == arrays_[a].start)
+                arrays_[a].starts_section = true;
+        if ((sh.sh_flags & SHF_EXECINSTR) && sh.sh_entsize != 0 &&
+            stub_count_ < kMaxStubSections)
+            stubs_[stub_count_++] = {sh.sh_addr, sh.sh_size, (unsigned)i};
+        if (pltgot_ != 0 && sh.sh_type == SHT_PROGBITS &&
+            (sh.sh_flags & SHF_WRITE) && pltgot_ >= sh.sh_addr &&
+            pltgot_ - sh.sh_addr < sh.sh_size)
+            plt_got_ = {sh.sh_addr, sh.sh_size, (unsigned)i};
+    }
+
+    /* Section i: where it is, against the segments. */
+    [[nodiscard]] bool check_section(uint64_t i, const Shdr &sh) noexcept {
         /* PT_GNU_RELRO protects whole pages, from the one it starts in to
          * the one its end rounds down to. */
         const uint64_t page = (uint64_t)getpagesize();
         Addr relro_start = relro_.p_vaddr & ~(page - 1);
         Addr relro_end = (relro_.p_vaddr + relro_.p_memsz) & ~(page - 1);
-        for (uint64_t i = 1; i < count; i++) {
-            Shdr sh;
-            memcpy(&sh, image_ + ehdr_.e_shoff + i * sizeof sh, sizeof sh);
-            bool nobits = sh.sh_type == SHT_NOBITS;
-            if ((sh.sh_flags & SHF_TLS) && sh.sh_size != 0 &&
-                tls_.p_type != PT_TLS)
-                return fail("section %llu: thread-local data, but no PT_TLS "
-                            "segment",
-                            (unsigned long long)i);
-            /* .tbss takes no room in the segments. */
-            if (!(sh.sh_flags & SHF_ALLOC) || sh.sh_size == 0 ||
-                (nobits && (sh.sh_flags & SHF_TLS)))
-                continue;
-            for (CodeEntry &entry : code_entries_) {
-                if (!(sh.sh_flags & SHF_EXECINSTR))
-                    continue;
-                if (sh.sh_entsize == 0 && sh.sh_addr == entry.at)
-                    entry.starts_section = true;
-                if (sh.sh_entsize != 0 && entry.at >= sh.sh_addr &&
-                    entry.at - sh.sh_addr < sh.sh_size)
-                    entry.stub_section = (unsigned)i;
-            }
-            for (unsigned a = 0; a < 2; a++)
-                if (sh.sh_type == kFunctionArrayTypes[a] &&
-                    sh.sh_addr == arrays_[a].start)
-                    arrays_[a].starts_section = true;
-            if ((sh.sh_flags & SHF_EXECINSTR) && sh.sh_entsize != 0 &&
-                stub_count_ < kMaxStubSections)
-                stubs_[stub_count_++] = {sh.sh_addr, sh.sh_size, (unsigned)i};
-            if (pltgot_ != 0 && sh.sh_type == SHT_PROGBITS &&
-                (sh.sh_flags & SHF_WRITE) && pltgot_ >= sh.sh_addr &&
-                pltgot_ - sh.sh_addr < sh.sh_size)
-                plt_got_ = {sh.sh_addr, sh.sh_size, (unsigned)i};
-            ElfW(Word) rights = ((sh.sh_flags & SHF_EXECINSTR) ? PF_X : 0) |
-                                ((sh.sh_flags & SHF_WRITE) ? PF_W : 0);
-            if (!in_memory_image(sh.sh_addr, sh.sh_size, rights))
-                return fail("section %llu: [0x%llx, +%llu) is not inside a "
-                            "loaded segment%s",
-                            (unsigned long long)i,
-                            (unsigned long long)sh.sh_addr,
-                            (unsigned long long)sh.sh_size,
-                            rights & PF_X   ? " that is executable"
-                            : rights & PF_W ? " that is writable"
-                                            : "");
-            unsigned k = last_load_at_or_below(sh.sh_addr);
-            if (!nobits &&
-                sh.sh_offset !=
-                        load_field<ElfW(Off)>(k, offsetof(Phdr, p_offset)) +
-                                (sh.sh_addr -
-                                 load_field<Addr>(k, offsetof(Phdr, p_vaddr))))
-                return fail("section %llu: its bytes at offset %llu are not "
-                            "what the segments map at 0x%llx",
-                            (unsigned long long)i,
-                            (unsigned long long)sh.sh_offset,
-                            (unsigned long long)sh.sh_addr);
-            /* Nor past the part the file backs, which the segment fills
-             * with zeros (its p_filesz cut short). */
-            if (!nobits &&
-                !range_within(
-                        sh.sh_addr -
-                                load_field<Addr>(k, offsetof(Phdr, p_vaddr)),
-                        sh.sh_size,
-                        load_field<decltype(Phdr::p_filesz)>(
-                                k,
-                                offsetof(Phdr, p_filesz))))
-                return fail("section %llu: [0x%llx, +%llu) runs past the "
-                            "bytes its segment maps from the file, into "
-                            "zeros",
-                            (unsigned long long)i,
-                            (unsigned long long)sh.sh_addr,
-                            (unsigned long long)sh.sh_size);
-            /* Except lld's .relro_padding, which ends the range. */
-            if (nobits && relro_.p_memsz != 0 && sh.sh_addr < relro_end &&
-                relro_start < sh.sh_addr + sh.sh_size &&
-                sh.sh_addr + sh.sh_size != relro_.p_vaddr + relro_.p_memsz)
-                return fail("section %llu: zero-initialised data at 0x%llx is "
-                            "made read-only by PT_GNU_RELRO",
-                            (unsigned long long)i,
-                            (unsigned long long)sh.sh_addr);
-        }
+        bool nobits = sh.sh_type == SHT_NOBITS;
+        if ((sh.sh_flags & SHF_TLS) && sh.sh_size != 0 && tls_.p_type != PT_TLS)
+            return fail("section %llu: thread-local data, but no PT_TLS "
+                        "segment",
+                        (unsigned long long)i);
+        /* .tbss takes no room in the segments. */
+        if (!(sh.sh_flags & SHF_ALLOC) || sh.sh_size == 0 ||
+            (nobits && (sh.sh_flags & SHF_TLS)))
+            return true;
+        note_section(i, sh);
+        ElfW(Word) rights = ((sh.sh_flags & SHF_EXECINSTR) ? PF_X : 0) |
+                            ((sh.sh_flags & SHF_WRITE) ? PF_W : 0);
+        if (!in_memory_image(sh.sh_addr, sh.sh_size, rights))
+            return fail("section %llu: [0x%llx, +%llu) is not inside a "
+                        "loaded segment%s",
+                        (unsigned long long)i,
+                        (unsigned long long)sh.sh_addr,
+                        (unsigned long long)sh.sh_size,
+                        rights & PF_X   ? " that is executable"
+                        : rights & PF_W ? " that is writable"
+                                        : "");
+        unsigned k = last_load_at_or_below(sh.sh_addr);
+        if (!nobits &&
+            sh.sh_offset !=
+                    load_field<ElfW(Off)>(k, offsetof(Phdr, p_offset)) +
+                            (sh.sh_addr -
+                             load_field<Addr>(k, offsetof(Phdr, p_vaddr))))
+            return fail("section %llu: its bytes at offset %llu are not "
+                        "what the segments map at 0x%llx",
+                        (unsigned long long)i,
+                        (unsigned long long)sh.sh_offset,
+                        (unsigned long long)sh.sh_addr);
+        /* Nor past the part the file backs, which the segment fills
+         * with zeros (its p_filesz cut short). */
+        if (!nobits &&
+            !range_within(sh.sh_addr -
+                                  load_field<Addr>(k, offsetof(Phdr, p_vaddr)),
+                          sh.sh_size,
+                          load_field<decltype(Phdr::p_filesz)>(
+                                  k,
+                                  offsetof(Phdr, p_filesz))))
+            return fail("section %llu: [0x%llx, +%llu) runs past the "
+                        "bytes its segment maps from the file, into "
+                        "zeros",
+                        (unsigned long long)i,
+                        (unsigned long long)sh.sh_addr,
+                        (unsigned long long)sh.sh_size);
+        /* Except lld's .relro_padding, which ends the range. */
+        if (nobits && relro_.p_memsz != 0 && sh.sh_addr < relro_end &&
+            relro_start < sh.sh_addr + sh.sh_size &&
+            sh.sh_addr + sh.sh_size != relro_.p_vaddr + relro_.p_memsz)
+            return fail("section %llu: zero-initialised data at 0x%llx is "
+                        "made read-only by PT_GNU_RELRO",
+                        (unsigned long long)i,
+                        (unsigned long long)sh.sh_addr);
         return true;
     }
 
@@ -1981,7 +2054,9 @@ private:
      * ascending order, each once (linkers write them so; glibc's own
      * libraries leave gaps for IRELATIVE ones in DT_RELA). Two relocations
      * for one slot leave another holding its link-time address, which the
-     * PLT then jumps to. */
+     * PLT then jumps to; what that reaches can be the dynamic linker's own
+     * functions with arguments they assert on (__tls_get_addr aborting in
+     * _dl_update_slotinfo: regression jump_slot_moved_onto_another). */
     [[nodiscard]] bool check_plt_slot(unsigned type,
                                       Addr where,
                                       Addr *next_slot,
@@ -2022,8 +2097,9 @@ private:
      * address outside the executable segments, or to a symbol that is not a
      * function, is called all the same. Each entry must be set by a
      * relocation to a function; the entries are counted in covered_. */
-    [[nodiscard]] bool note_function_arrays(const bool *present,
-                                            const Addr *value) noexcept {
+    [[nodiscard]] bool note_function_arrays(const DynamicTags &tags) noexcept {
+        const Addr *value = tags.value;
+        const bool *present = tags.present;
         static const int kTags[2][2] = {{DT_INIT_ARRAY, DT_INIT_ARRAYSZ},
                                         {DT_FINI_ARRAY, DT_FINI_ARRAYSZ}};
         uint64_t slots = 0;
@@ -2687,8 +2763,11 @@ private:
                         "in zeros",
                         PrintableName(name).text,
                         (unsigned long long)sym.st_value);
-        /* Where the values are known: on ARM, bit 0 of a Thumb function's
-         * value is not part of its address. */
+        /* erts calls nif_init and driver_init by their symbols, the code
+         * by the others: from inside a function they run astray to address
+         * 0, where no fault handler can say whose code it was. Where the
+         * values are known: on ARM, bit 0 of a Thumb function's value is
+         * not part of its address. */
         Addr start;
         if (ERTS_DLOPEN_MEM_RELOC_VALUES &&
             (type == STT_FUNC || type == STT_GNU_IFUNC) &&
