@@ -28,7 +28,8 @@ struct HostCounts {
     std::atomic<long> alloc_under_lock{0};
     std::atomic<long> nested_locks{0};
     std::atomic<long> frees_of_null{0};
-    // The allocation (1-based) to fail, or 0; -1 fails every one.
+    // The first allocation (1-based) to fail, or 0 for none: a failed one
+    // is not counted, so every one from it on fails; -1 fails every one.
     std::atomic<long> fail_at{0};
 };
 

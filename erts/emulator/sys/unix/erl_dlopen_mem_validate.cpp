@@ -1274,11 +1274,7 @@ private:
                         : rights & PF_W ? " that is writable"
                                         : "");
         unsigned k = last_load_at_or_below(sh.sh_addr);
-        if (!nobits &&
-            sh.sh_offset !=
-                    load_field<ElfW(Off)>(k, offsetof(Phdr, p_offset)) +
-                            (sh.sh_addr -
-                             load_field<Addr>(k, offsetof(Phdr, p_vaddr))))
+        if (!nobits && sh.sh_offset != offset_in_load(k, sh.sh_addr))
             return fail("section %llu: its bytes at offset %llu are not "
                         "what the segments map at 0x%llx",
                         (unsigned long long)i,
@@ -2854,14 +2850,18 @@ private:
                                   offsetof(Phdr, p_filesz))))
             return false;
         if (file_offset)
-            *file_offset = backed_offset(vaddr);
+            *file_offset = offset_in_load(k, vaddr);
         return true;
     }
 
     /* Where vaddr lies in the image, for an address that an earlier check
      * found in the file-backed part of a segment (file_backed()). */
     uint64_t backed_offset(Addr vaddr) const noexcept {
-        unsigned k = last_load_at_or_below(vaddr);
+        return offset_in_load(last_load_at_or_below(vaddr), vaddr);
+    }
+
+    /* Where vaddr, in the k-th PT_LOAD segment, lies in the image. */
+    uint64_t offset_in_load(unsigned k, Addr vaddr) const noexcept {
         return load_field<ElfW(Off)>(k, offsetof(Phdr, p_offset)) +
                (vaddr - load_field<Addr>(k, offsetof(Phdr, p_vaddr)));
     }
